@@ -1,0 +1,149 @@
+//! Distances between two binned distributions given as count (or weight) vectors over the same
+//! bins. Each vector is normalised to proportions first.
+use crate::error::{check_counts, check_same_len, Result, StatsError};
+
+/// How PSI treats a bin that is empty in either distribution (`ln(0)` is undefined).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EmptyBins {
+    /// Replace a proportion below `eps` by `eps` (no renormalisation), as Evidently and most PSI
+    /// write-ups do; the default is `eps = 1e-4`.
+    Floor(f64),
+    /// Add `alpha` to every count before normalising (Laplace smoothing).
+    Smooth(f64),
+}
+
+impl Default for EmptyBins {
+    fn default() -> Self {
+        EmptyBins::Floor(1e-4)
+    }
+}
+
+fn proportions(arg: &'static str, counts: &[f64]) -> Result<Vec<f64>> {
+    check_counts(arg, counts)?;
+    let total: f64 = counts.iter().sum();
+    if counts.is_empty() || total <= 0.0 {
+        return Err(StatsError::Empty { arg });
+    }
+    Ok(counts.iter().map(|c| c / total).collect())
+}
+
+fn pair(p: &[f64], q: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+    check_same_len("p", p.len(), "q", q.len())?;
+    Ok((proportions("p", p)?, proportions("q", q)?))
+}
+
+/// `x * ln(x / y)` with scipy's `rel_entr` conventions: 0 when `x == 0`, inf when `y == 0 < x`.
+pub fn rel_entr(x: f64, y: f64) -> f64 {
+    if x > 0.0 && y > 0.0 {
+        x * (x / y).ln()
+    } else if x == 0.0 && y >= 0.0 {
+        0.0
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Population stability index `sum_i (a_i - e_i) ln(a_i / e_i)` of `actual` against `expected`
+/// proportions, with empty bins treated as `empty` says.
+pub fn psi(expected: &[f64], actual: &[f64], empty: EmptyBins) -> Result<f64> {
+    check_same_len("expected", expected.len(), "actual", actual.len())?;
+    let (e, a) = match empty {
+        EmptyBins::Floor(eps) => {
+            if !(eps > 0.0 && eps < 1.0) {
+                return Err(StatsError::InvalidArgument(format!("PSI floor `eps` must be in (0, 1), got {eps}")));
+            }
+            let floor = |v: Vec<f64>| v.into_iter().map(|p| p.max(eps)).collect::<Vec<_>>();
+            (floor(proportions("expected", expected)?), floor(proportions("actual", actual)?))
+        }
+        EmptyBins::Smooth(alpha) => {
+            if !(alpha > 0.0 && alpha.is_finite()) {
+                return Err(StatsError::InvalidArgument(format!("PSI smoothing `alpha` must be > 0, got {alpha}")));
+            }
+            check_counts("expected", expected)?;
+            check_counts("actual", actual)?;
+            let smooth = |v: &[f64]| v.iter().map(|c| c + alpha).collect::<Vec<_>>();
+            (proportions("expected", &smooth(expected))?, proportions("actual", &smooth(actual))?)
+        }
+    };
+    Ok(e.iter().zip(&a).map(|(e, a)| (a - e) * (a / e).ln()).sum())
+}
+
+/// Kullback-Leibler divergence `sum p ln(p/q)` (in units of `base`, natural log when `None`);
+/// matches `scipy.stats.entropy(p, q, base)`.
+pub fn kl_divergence(p: &[f64], q: &[f64], base: Option<f64>) -> Result<f64> {
+    let (p, q) = pair(p, q)?;
+    let kl: f64 = p.iter().zip(&q).map(|(&x, &y)| rel_entr(x, y)).sum();
+    Ok(kl / log_base(base)?)
+}
+
+fn log_base(base: Option<f64>) -> Result<f64> {
+    match base {
+        None => Ok(1.0),
+        Some(b) if b > 0.0 && b != 1.0 && b.is_finite() => Ok(b.ln()),
+        Some(b) => Err(StatsError::InvalidArgument(format!("`base` must be positive and not 1, got {b}"))),
+    }
+}
+
+/// Jensen-Shannon divergence `(KL(p||m) + KL(q||m)) / 2`, `m = (p + q) / 2`, in units of `base`.
+pub fn js_divergence(p: &[f64], q: &[f64], base: Option<f64>) -> Result<f64> {
+    let (p, q) = pair(p, q)?;
+    let (mut left, mut right) = (0.0, 0.0);
+    for (&x, &y) in p.iter().zip(&q) {
+        let m = (x + y) / 2.0;
+        left += rel_entr(x, m);
+        right += rel_entr(y, m);
+    }
+    Ok((left + right) / log_base(base)? / 2.0)
+}
+
+/// Jensen-Shannon distance, the square root of [`js_divergence`]; matches
+/// `scipy.spatial.distance.jensenshannon(p, q, base)`.
+pub fn js_distance(p: &[f64], q: &[f64], base: Option<f64>) -> Result<f64> {
+    Ok(js_divergence(p, q, base)?.sqrt())
+}
+
+/// Hellinger distance `sqrt(sum (sqrt p - sqrt q)^2 / 2)`, in [0, 1].
+pub fn hellinger(p: &[f64], q: &[f64]) -> Result<f64> {
+    let (p, q) = pair(p, q)?;
+    let s: f64 = p.iter().zip(&q).map(|(x, y)| (x.sqrt() - y.sqrt()).powi(2)).sum();
+    Ok((s / 2.0).sqrt())
+}
+
+/// Total variation distance `sum |p - q| / 2`, in [0, 1].
+pub fn total_variation(p: &[f64], q: &[f64]) -> Result<f64> {
+    let (p, q) = pair(p, q)?;
+    Ok(p.iter().zip(&q).map(|(x, y)| (x - y).abs()).sum::<f64>() / 2.0)
+}
+
+/// L-infinity distance `max |p - q|` between the proportions (SageMaker's categorical drift).
+pub fn linf(p: &[f64], q: &[f64]) -> Result<f64> {
+    let (p, q) = pair(p, q)?;
+    Ok(p.iter().zip(&q).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values() {
+        let p = [1.0, 2.0, 3.0];
+        let q = [3.0, 2.0, 1.0];
+        assert!((total_variation(&p, &q).unwrap() - 1.0 / 3.0).abs() < 1e-15);
+        assert!((linf(&p, &q).unwrap() - 1.0 / 3.0).abs() < 1e-15);
+        assert_eq!(js_distance(&p, &p, None).unwrap(), 0.0);
+        assert_eq!(kl_divergence(&[1.0, 0.0], &[0.0, 1.0], None).unwrap(), f64::INFINITY);
+        // PSI is symmetric in its two arguments.
+        let a = psi(&p, &q, EmptyBins::default()).unwrap();
+        assert!((a - psi(&q, &p, EmptyBins::default()).unwrap()).abs() < 1e-15);
+        assert!((a - 2.0 * (2.0 / 6.0) * 3f64.ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_input() {
+        assert!(matches!(linf(&[1.0], &[1.0, 2.0]), Err(StatsError::LengthMismatch { .. })));
+        assert!(matches!(linf(&[-1.0], &[1.0]), Err(StatsError::InvalidCount { .. })));
+        assert!(matches!(linf(&[0.0], &[1.0]), Err(StatsError::Empty { .. })));
+        assert!(matches!(linf(&[], &[]), Err(StatsError::Empty { .. })));
+    }
+}

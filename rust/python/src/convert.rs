@@ -1,0 +1,12 @@
+//! Borrowing numpy buffers as slices. The Python facade (`driftline/_convert.py`) hands every
+//! kernel a C-contiguous array of the right dtype, so these borrows never copy.
+use numpy::{Element, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use crate::errors::invalid;
+
+/// Borrow a 1-D numpy array as a slice, or fail with a message naming the argument.
+pub fn slice<'a, T: Element>(py: Python<'_>, arr: &'a PyReadonlyArray1<'_, T>, name: &str) -> PyResult<&'a [T]> {
+    arr.as_slice()
+        .map_err(|_| invalid(py, format!("`{name}` must be a C-contiguous, aligned 1-D array")))
+}

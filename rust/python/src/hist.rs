@@ -1,0 +1,111 @@
+//! Bindings of driftline_core::hist: histograms and category counts.
+use driftline_core::hist;
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use crate::convert::slice;
+use crate::errors::{invalid, run};
+
+/// Counts over explicit edges (numpy.histogram semantics); NaN is not counted.
+#[pyfunction]
+fn histogram_edges<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray1<'py, f64>,
+    edges: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let (x, e) = (slice(py, &x, "x")?, slice(py, &edges, "edges")?);
+    Ok(run(py, || hist::histogram_edges(x, e))?.into_pyarray(py))
+}
+
+/// Counts over `bins` equal-width bins on [lo, hi]; returns (counts, edges).
+#[pyfunction]
+fn histogram_uniform<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray1<'py, f64>,
+    bins: usize,
+    lo: f64,
+    hi: f64,
+) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<f64>>)> {
+    let x = slice(py, &x, "x")?;
+    let (c, e) = run(py, || hist::histogram_uniform(x, bins, lo, hi))?;
+    Ok((c.into_pyarray(py), e.into_pyarray(py)))
+}
+
+/// Smallest and largest non-NaN value, or None.
+#[pyfunction]
+fn min_max(py: Python<'_>, x: PyReadonlyArray1<'_, f64>) -> PyResult<Option<(f64, f64)>> {
+    let x = slice(py, &x, "x")?;
+    run(py, || Ok(hist::min_max(x)))
+}
+
+fn codes_of<'py, T>(
+    py: Python<'py>,
+    codes: &Bound<'py, PyAny>,
+    n: usize,
+    null_code: Option<i64>,
+) -> Option<PyResult<(Vec<u64>, u64)>>
+where
+    T: numpy::Element + Copy + PartialEq + TryInto<usize> + TryFrom<i64> + Send + Sync + std::fmt::Display,
+{
+    let arr = codes.extract::<PyReadonlyArray1<'py, T>>().ok()?;
+    Some((|| {
+        let s = slice(py, &arr, "codes")?;
+        let null = match null_code {
+            Some(v) => Some(T::try_from(v).map_err(|_| invalid(py, format!("null_code {v} does not fit the codes' dtype")))?),
+            None => None,
+        };
+        run(py, || hist::count_codes(s, n, null))
+    })())
+}
+
+/// Counts of integer category codes in 0..n_categories; codes equal to `null_code` are missing.
+#[pyfunction]
+#[pyo3(signature = (codes, n_categories, null_code=None))]
+fn count_codes<'py>(
+    py: Python<'py>,
+    codes: &Bound<'py, PyAny>,
+    n_categories: usize,
+    null_code: Option<i64>,
+) -> PyResult<(Bound<'py, PyArray1<u64>>, u64)> {
+    let r = codes_of::<u32>(py, codes, n_categories, null_code)
+        .or_else(|| codes_of::<i64>(py, codes, n_categories, null_code))
+        .or_else(|| codes_of::<i32>(py, codes, n_categories, null_code))
+        .or_else(|| codes_of::<i16>(py, codes, n_categories, null_code))
+        .or_else(|| codes_of::<i8>(py, codes, n_categories, null_code))
+        .or_else(|| codes_of::<u16>(py, codes, n_categories, null_code))
+        .or_else(|| codes_of::<u8>(py, codes, n_categories, null_code))
+        .unwrap_or_else(|| Err(invalid(py, "`codes` must be a 1-D numpy array of integers")));
+    let (c, nulls) = r?;
+    Ok((c.into_pyarray(py), nulls))
+}
+
+/// Distinct strings and their counts from Arrow large-string buffers, in order of first
+/// appearance, plus the number of nulls.
+#[pyfunction]
+#[pyo3(signature = (offsets, data, validity=None, validity_offset=0))]
+fn count_strings<'py>(
+    py: Python<'py>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    data: PyReadonlyArray1<'py, u8>,
+    validity: Option<PyReadonlyArray1<'py, u8>>,
+    validity_offset: usize,
+) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>, u64)> {
+    let o = slice(py, &offsets, "offsets")?;
+    let d = slice(py, &data, "data")?;
+    let v = match &validity {
+        Some(v) => Some((slice(py, v, "validity")?, validity_offset)),
+        None => None,
+    };
+    let (cats, nulls) = run(py, || hist::count_strings(o, d, v))?;
+    let (names, counts): (Vec<String>, Vec<u64>) = cats.into_iter().unzip();
+    Ok((names, counts.into_pyarray(py), nulls))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(histogram_edges, m)?)?;
+    m.add_function(wrap_pyfunction!(histogram_uniform, m)?)?;
+    m.add_function(wrap_pyfunction!(min_max, m)?)?;
+    m.add_function(wrap_pyfunction!(count_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(count_strings, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! `driftline._core`: thin PyO3 bindings over driftline-core. One file per family of kernels;
+//! each converts arguments, releases the GIL around the kernel and maps errors (errors.rs).
+use pyo3::prelude::*;
+
+mod chisq;
+mod convert;
+mod distance;
+mod errors;
+mod hist;
+mod kll;
+mod ks;
+mod moments;
+mod ndcg;
+
+#[pymodule(gil_used = false)]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    hist::register(m)?;
+    moments::register(m)?;
+    distance::register(m)?;
+    ks::register(m)?;
+    kll::register(m)?;
+    chisq::register(m)?;
+    ndcg::register(m)?;
+    Ok(())
+}
