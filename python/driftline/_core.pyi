@@ -73,4 +73,19 @@ def linf(p: npt.NDArray[np.float64], q: npt.NDArray[np.float64]) -> float: ...
 
 # --- chisq.rs ---
 
-# --- ndcg.rs (and wasserstein) ---
+# --- ndcg.rs ---
+def ndcg(baseline: npt.NDArray[np.float64], current: npt.NDArray[np.float64], ignore_ties: bool = False) -> float: ...
+
+# --- wasserstein.rs ---
+def wasserstein_distance(
+    u_values: npt.NDArray[np.float64],
+    v_values: npt.NDArray[np.float64],
+    u_weights: npt.NDArray[np.float64] | None = None,
+    v_weights: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def energy_distance(
+    u_values: npt.NDArray[np.float64],
+    v_values: npt.NDArray[np.float64],
+    u_weights: npt.NDArray[np.float64] | None = None,
+    v_weights: npt.NDArray[np.float64] | None = None,
+) -> float: ...

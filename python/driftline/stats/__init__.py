@@ -16,10 +16,13 @@ from driftline.stats._distance import (
     psi,
     total_variation,
 )
+from driftline.stats._ndcg import ndcg
+from driftline.stats._wasserstein import energy_distance, wasserstein_distance
 
 __all__ = [
     "Moments",
     "count_categories",
+    "energy_distance",
     "hellinger",
     "histogram",
     "jensenshannon",
@@ -27,6 +30,8 @@ __all__ = [
     "kl_divergence",
     "linf",
     "moments",
+    "ndcg",
     "psi",
     "total_variation",
+    "wasserstein_distance",
 ]

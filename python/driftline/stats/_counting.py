@@ -58,7 +58,7 @@ def _null_count(x: Any) -> int:
     if mod == "pyarrow":
         return int(x.null_count)
     if mod == "pandas":
-        return int(x.isna().sum()) - int(np.isnan(x.to_numpy(dtype=np.float64, na_value=0.0)).sum())
+        return int(x.isna().sum())  # pandas itself does not tell NaN from null in float columns
     return 0
 
 

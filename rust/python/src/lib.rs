@@ -11,6 +11,7 @@ mod kll;
 mod ks;
 mod moments;
 mod ndcg;
+mod wasserstein;
 
 #[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -23,5 +24,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     kll::register(m)?;
     chisq::register(m)?;
     ndcg::register(m)?;
+    wasserstein::register(m)?;
     Ok(())
 }

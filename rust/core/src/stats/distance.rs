@@ -87,13 +87,17 @@ fn log_base(base: Option<f64>) -> Result<f64> {
 /// Jensen-Shannon divergence `(KL(p||m) + KL(q||m)) / 2`, `m = (p + q) / 2`, in units of `base`.
 pub fn js_divergence(p: &[f64], q: &[f64], base: Option<f64>) -> Result<f64> {
     let (p, q) = pair(p, q)?;
-    let (mut left, mut right) = (0.0, 0.0);
-    for (&x, &y) in p.iter().zip(&q) {
-        let m = (x + y) / 2.0;
-        left += rel_entr(x, m);
-        right += rel_entr(y, m);
-    }
-    Ok((left + right) / log_base(base)? / 2.0)
+    // x ln(x/m) = x ln1p((x - y) / (x + y)): exact in the ratio, so nearly equal distributions
+    // do not lose their small divergence to rounding in x/m.
+    let term = |x: f64, y: f64| {
+        if x <= 0.0 {
+            return 0.0;
+        }
+        let r = (x - y) / (x + y);
+        x * if r.abs() < 0.5 { r.ln_1p() } else { (2.0 * x / (x + y)).ln() }
+    };
+    let js: f64 = p.iter().zip(&q).map(|(&x, &y)| term(x, y) + term(y, x)).sum();
+    Ok(js.max(0.0) / log_base(base)? / 2.0)
 }
 
 /// Jensen-Shannon distance, the square root of [`js_divergence`]; matches

@@ -1,3 +1,5 @@
 //! Two-sample tests and distances.
 pub mod distance;
+pub mod ndcg;
+pub mod wasserstein;
 // Further families (ks, chisq, kll) are added below, one file each.

@@ -1,0 +1,25 @@
+"""Attribution ranking drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from driftline import _core
+from driftline._convert import to_float64
+
+__all__ = ["ndcg"]
+
+
+def ndcg(baseline_attributions: Any, current_attributions: Any, *, ignore_ties: bool = False) -> float:
+    """SageMaker Clarify's feature-attribution drift score.
+
+    With features ``f`` sorted by baseline attribution ``a`` and ``f'`` sorted by current
+    attribution: ``DCG = sum_i a(f'_i) / log2(i + 1)``, ``iDCG = sum_i a(f_i) / log2(i + 1)``,
+    ``NDCG = DCG / iDCG``. Gains are always the baseline attributions; the current ones only
+    order the features. Clarify flags drift when NDCG < 0.9. Features whose current attributions
+    tie share the mean gain of their group (``ignore_ties=False``), so the result equals
+    ``sklearn.metrics.ndcg_score([baseline], [current])``; 0 when the ideal DCG is 0.
+    """
+    b = to_float64(baseline_attributions, "baseline_attributions")
+    c = to_float64(current_attributions, "current_attributions")
+    return _core.ndcg(b, c, ignore_ties)

@@ -1,0 +1,165 @@
+"""Histograms, category counts and moments against numpy / collections.Counter."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from driftline import stats
+from driftline.errors import InvalidArgumentError
+from tests.conftest import moderate, samples, ties
+
+
+# Counts are integers: equality with numpy is exact, no tolerance.
+@given(samples(min_size=0, elements=st.one_of(moderate, ties)), st.integers(1, 40))
+def test_histogram_equal_width_matches_numpy(x: np.ndarray, bins: int) -> None:
+    counts, edges = stats.histogram(x, bins)
+    ref_counts, ref_edges = np.histogram(x, bins)
+    np.testing.assert_array_equal(counts, ref_counts)
+    np.testing.assert_array_equal(edges, ref_edges)
+
+
+@given(
+    samples(min_size=0, elements=st.one_of(moderate, ties, st.just(np.nan), st.just(np.inf))),
+    st.lists(st.one_of(moderate, ties), min_size=2, max_size=12),
+)
+def test_histogram_explicit_edges_matches_numpy(x: np.ndarray, edges: list[float]) -> None:
+    e = np.sort(np.array(edges))
+    counts, out_edges = stats.histogram(x, e)
+    # numpy drops NaN silently only when edges are explicit; compare on the non-NaN values
+    ref, _ = np.histogram(x[~np.isnan(x)], e)
+    np.testing.assert_array_equal(counts, ref)
+    np.testing.assert_array_equal(out_edges, e)
+
+
+@given(samples(min_size=1, elements=moderate), st.floats(-10, 0), st.floats(0.1, 10), st.integers(1, 30))
+def test_histogram_explicit_range(x: np.ndarray, lo: float, width: float, bins: int) -> None:
+    counts, edges = stats.histogram(x, bins, range=(lo, lo + width))
+    ref, ref_edges = np.histogram(x, bins, range=(lo, lo + width))
+    np.testing.assert_array_equal(counts, ref)
+    np.testing.assert_array_equal(edges, ref_edges)
+
+
+def test_histogram_large_parallel_path() -> None:
+    x = np.random.default_rng(3).standard_normal(1_000_003)
+    edges = np.quantile(x, np.linspace(0, 1, 101))
+    np.testing.assert_array_equal(stats.histogram(x, edges)[0], np.histogram(x, edges)[0])
+    np.testing.assert_array_equal(stats.histogram(x, 100)[0], np.histogram(x, 100)[0])
+
+
+def test_histogram_bad_input() -> None:
+    with pytest.raises(InvalidArgumentError, match="monotonically"):
+        stats.histogram([1.0, 2.0], [0.0, 2.0, 1.0])
+    with pytest.raises(InvalidArgumentError, match="at least 2"):
+        stats.histogram([1.0], [0.0])
+    with pytest.raises(InvalidArgumentError, match="not finite"):
+        stats.histogram([1.0, np.inf], 10)
+    with pytest.raises(InvalidArgumentError, match="numeric"):
+        stats.histogram(np.array(["a", "b"]), 3)
+    with pytest.raises(InvalidArgumentError, match="bins"):
+        stats.histogram([1.0], 0)
+
+
+@given(samples(min_size=0, max_size=80))
+def test_moments_match_numpy(x: np.ndarray) -> None:
+    m = stats.moments(x)
+    finite = x[np.isfinite(x)]
+    assert m.count == finite.size
+    assert m.nan == int(np.isnan(x).sum())
+    assert m.pos_inf == int(np.isposinf(x).sum()) and m.neg_inf == int(np.isneginf(x).sum())
+    if finite.size == 0:
+        assert np.isnan(m.mean) and np.isnan(m.min) and m.sum == 0.0
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        ref_sum = float(np.sum(finite.astype(np.longdouble)))
+        ref_mean = float(np.mean(finite.astype(np.longdouble)))
+    assert m.min == finite.min() and m.max == finite.max()
+    if np.isfinite(ref_sum) and np.abs(finite).max() < 1e300:
+        # compensated sums: within a few ulps of the extended-precision sum, relative to sum|x|
+        scale = float(np.sum(np.abs(finite))) or 1.0
+        assert abs(m.sum - ref_sum) <= 1e-14 * scale
+        assert abs(m.mean - ref_mean) <= 1e-14 * scale / finite.size + 1e-300
+    if np.abs(finite).max() < 1e150 and finite.size > 1:
+        ref_var = float(np.var(finite))
+        # two-pass variance: relative 1e-9, or absolute relative to the scale of x^2
+        assert abs(m.std_pop**2 - ref_var) <= 1e-9 * ref_var + 1e-12 * float(np.max(finite**2))
+        assert m.std_sample == pytest.approx(np.sqrt(ref_var * finite.size / (finite.size - 1)), rel=1e-7, abs=1e-150)
+
+
+@given(samples(min_size=0, max_size=60, elements=moderate), samples(min_size=0, max_size=60, elements=moderate))
+def test_moments_merge_equals_whole(a: np.ndarray, b: np.ndarray) -> None:
+    merged = stats.moments(a).merge(stats.moments(b))
+    whole = stats.moments(np.concatenate([a, b]))
+    assert merged.count == whole.count
+    if whole.count:
+        scale = max(1.0, float(np.abs(np.concatenate([a, b])).max()))
+        assert merged.mean == pytest.approx(whole.mean, abs=1e-12 * scale)
+        assert merged.m2 == pytest.approx(whole.m2, rel=1e-9, abs=1e-9 * scale**2)
+        assert (merged.min, merged.max) == (whole.min, whole.max)
+        assert merged.sum == pytest.approx(whole.sum, abs=1e-12 * scale * whole.count)
+
+
+def test_moments_state_round_trip_and_nulls() -> None:
+    s = pl.Series([1.0, None, 3.0, float("nan"), float("inf")])
+    m = stats.moments(s)
+    assert (m.count, m.nulls, m.nan, m.pos_inf) == (2, 1, 1, 1)
+    assert (m.mean, m.std_pop, m.std_sample) == (2.0, 1.0, np.sqrt(2.0))
+    again = stats.Moments.from_state(m.to_state())
+    assert again.to_state() == m.to_state()
+    assert stats.moments(pa.array([1, None, 2])).nulls == 1
+    assert stats.moments(pd.Series([1.0, None, np.nan])).nulls == 2  # pandas: NaN is NA
+
+
+def test_moments_parallel_path_merge_order_is_deterministic() -> None:
+    x = np.random.default_rng(0).lognormal(size=2_000_000)
+    a, b = stats.moments(x), stats.moments(x)
+    assert a.to_state() == b.to_state()
+    assert a.mean == pytest.approx(float(np.mean(x)), rel=1e-12)
+    assert a.std_pop == pytest.approx(float(np.std(x)), rel=1e-10)
+
+
+unicode_cat = st.text(min_size=0, max_size=6)
+
+
+@given(st.lists(st.one_of(st.none(), unicode_cat, st.sampled_from(["a", "é", "日本", "🙂"])), max_size=60))
+def test_count_categories_matches_counter(values: list[str | None]) -> None:
+    expected = Counter(v for v in values if v is not None)
+    nulls_expected = sum(v is None for v in values)
+    for source in (
+        values,
+        pl.Series(values, dtype=pl.String),
+        pa.array(values, type=pa.string()),
+        pl.Series(values, dtype=pl.String).cast(pl.Categorical),
+        pa.array(values, type=pa.string()).dictionary_encode(),
+        pd.Series(values, dtype="category"),
+    ):
+        cats, counts, nulls = stats.count_categories(source)
+        assert dict(zip(cats, counts.tolist())) == dict(expected), type(source)
+        assert nulls == nulls_expected
+        assert len(set(cats)) == len(cats)
+    # first-appearance order for plain strings
+    cats, _, _ = stats.count_categories(values)
+    assert cats == list(dict.fromkeys(v for v in values if v is not None))
+
+
+def test_count_categories_enum_keeps_unused_and_sliced_arrays() -> None:
+    s = pl.Series(["b", "b", None], dtype=pl.Enum(["a", "b", "c"]))
+    cats, counts, nulls = stats.count_categories(s)
+    assert cats == ["a", "b", "c"] and counts.tolist() == [0, 2, 0] and nulls == 1
+    arr = pa.array(["x", None, "y", "x", None, "z"]).slice(1, 4)
+    cats, counts, nulls = stats.count_categories(arr)
+    assert dict(zip(cats, counts.tolist())) == {"y": 1, "x": 1} and nulls == 2
+
+
+def test_count_categories_large() -> None:
+    rng = np.random.default_rng(5)
+    values = rng.choice(np.array(["alpha", "beta", "gamma", "δέλτα"]), size=300_000)
+    cats, counts, nulls = stats.count_categories(pl.Series(values))
+    assert dict(zip(cats, counts.tolist())) == dict(Counter(values.tolist())) and nulls == 0
