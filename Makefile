@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 # Build the extension (fast-release profile) and install the package in editable mode.
 build: $(STAMP)
-	$(VENV)/bin/maturin develop --quiet --uv 2>/dev/null || $(VENV)/bin/maturin develop --quiet
+	$(VENV)/bin/maturin develop --quiet
 
 demo: build
 	$(VENV)/bin/driftline demo

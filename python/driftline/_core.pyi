@@ -1,4 +1,6 @@
 # Hand-kept stub of the Rust extension driftline._core; `make test` checks it with mypy.stubtest.
+from typing import final
+
 import numpy as np
 import numpy.typing as npt
 
@@ -24,6 +26,7 @@ def count_strings(
 ) -> tuple[list[str], npt.NDArray[np.uint64], int]: ...
 
 # --- moments.rs ---
+@final
 class Moments:
     @staticmethod
     def of(x: npt.NDArray[np.float64], nulls: int = 0) -> Moments: ...
