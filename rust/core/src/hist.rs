@@ -92,12 +92,62 @@ fn count_parallel<F: Fn(f64) -> usize + Sync>(x: &[f64], nbins: usize, index: F)
         })
 }
 
+/// A uniform grid over `[first, last]` that maps a value to a bin in O(1): each cell stores the
+/// bin of its left end, and a short walk against the real edges corrects the guess (cells with
+/// several edges, and floating-point rounding of the cell index, are handled by the walk).
+struct EdgeGrid<'a> {
+    edges: &'a [f64],
+    first: f64,
+    scale: f64,
+    start: Vec<u32>,
+}
+
+impl<'a> EdgeGrid<'a> {
+    /// `None` when the edges are not all finite (no grid can cover them).
+    fn new(edges: &'a [f64]) -> Option<Self> {
+        let nbins = edges.len() - 1;
+        let (first, last) = (edges[0], edges[nbins]);
+        if !(first.is_finite() && last.is_finite()) || first == last || nbins >= u32::MAX as usize {
+            return None;
+        }
+        let cells = (32 * nbins).clamp(1024, 1 << 14);
+        let scale = cells as f64 / (last - first);
+        if !scale.is_finite() {
+            return None;
+        }
+        let width = (last - first) / cells as f64;
+        let start = (0..cells)
+            .map(|c| (count_le(edges, first + c as f64 * width).max(1) - 1).min(nbins - 1) as u32)
+            .collect();
+        Some(EdgeGrid { edges, first, scale, start })
+    }
+
+    #[inline(always)]
+    fn bin(&self, v: f64) -> usize {
+        let e = self.edges;
+        let nbins = e.len() - 1;
+        let cell = (((v - self.first) * self.scale) as usize).min(self.start.len() - 1);
+        let mut b = self.start[cell] as usize;
+        while b > 0 && v < e[b] {
+            b -= 1;
+        }
+        while b + 1 < nbins && v >= e[b + 1] {
+            b += 1;
+        }
+        b
+    }
+}
+
 /// Histogram over explicit, monotonically increasing edges (`numpy.histogram(x, bins=edges)`).
 pub fn histogram_edges(x: &[f64], edges: &[f64]) -> Result<Vec<u64>> {
     check_edges(edges)?;
     let nbins = edges.len() - 1;
     let (first, last) = (edges[0], edges[nbins]);
-    // count_le - 1 is the bin; x == last goes to the last (closed) bin; NaN and out of range to the spill slot.
+    // NaN and values out of range go to the spill slot `nbins`; x == last lands in the last,
+    // closed bin because the walks never step past bin nbins - 1.
+    if let Some(grid) = EdgeGrid::new(edges) {
+        return Ok(count_parallel(x, nbins, |v| if v >= first && v <= last { grid.bin(v) } else { nbins }));
+    }
     Ok(count_parallel(x, nbins, |v| {
         if v >= first && v <= last {
             (count_le(edges, v) - 1).min(nbins - 1)
@@ -261,6 +311,29 @@ mod tests {
         assert_eq!(histogram_edges(&[1.0], &[0.0, 1.0, 1.0]).unwrap(), vec![0, 1]);
         assert!(histogram_edges(&x, &[1.0]).is_err());
         assert!(histogram_edges(&x, &[1.0, 0.0]).is_err());
+    }
+
+    #[test]
+    fn grid_matches_binary_search() {
+        // clustered edges (many in one grid cell), duplicates, and values on every edge
+        let mut edges = vec![-1.0, 0.0, 1e-9, 2e-9, 2e-9, 3e-9, 0.5, 1.0];
+        edges.extend((1..50).map(|i| 1.0 + i as f64 * 1e-3));
+        let mut x: Vec<f64> = (0..20_000).map(|i| -1.5 + (i as f64) * 1.3e-4).collect();
+        x.extend(edges.iter().copied());
+        let by_search: Vec<u64> = {
+            let nbins = edges.len() - 1;
+            let mut c = vec![0u64; nbins];
+            for &v in &x {
+                if v >= edges[0] && v <= edges[nbins] {
+                    c[(count_le(&edges, v) - 1).min(nbins - 1)] += 1;
+                }
+            }
+            c
+        };
+        assert!(EdgeGrid::new(&edges).is_some());
+        assert_eq!(histogram_edges(&x, &edges).unwrap(), by_search);
+        // infinite edges take the binary-search path
+        assert_eq!(histogram_edges(&[-1e308, 0.0, 5.0], &[f64::NEG_INFINITY, 0.0, f64::INFINITY]).unwrap(), vec![1, 2]);
     }
 
     #[test]
