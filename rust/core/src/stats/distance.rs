@@ -35,7 +35,9 @@ fn pair(p: &[f64], q: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
 /// `x * ln(x / y)` with scipy's `rel_entr` conventions: 0 when `x == 0`, inf when `y == 0 < x`.
 pub fn rel_entr(x: f64, y: f64) -> f64 {
     if x > 0.0 && y > 0.0 {
-        x * (x / y).ln()
+        let r = x / y;
+        // x / y can overflow or lose precision as a subnormal; the log difference cannot.
+        if r.is_normal() { x * r.ln() } else { x * (x.ln() - y.ln()) }
     } else if x == 0.0 && y >= 0.0 {
         0.0
     } else {
