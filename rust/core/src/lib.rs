@@ -5,6 +5,7 @@
 //! NaN first) and report how many they saw where that matters; infinities are ordinary values.
 pub mod error;
 pub mod hist;
+pub mod kll;
 pub mod moments;
 pub mod stats;
 
