@@ -16,6 +16,7 @@ from driftline.stats._distance import (
     psi,
     total_variation,
 )
+from driftline.stats._kll import KllSketch, KsSketchResult, ks_sketch
 from driftline.stats._ndcg import ndcg
 from driftline.stats._wasserstein import energy_distance, wasserstein_distance
 
@@ -28,6 +29,9 @@ __all__ = [
     "jensenshannon",
     "js_divergence",
     "kl_divergence",
+    "KllSketch",
+    "KsSketchResult",
+    "ks_sketch",
     "linf",
     "moments",
     "ndcg",

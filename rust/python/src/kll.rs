@@ -60,7 +60,8 @@ fn parse_sagemaker<'py>(py: Python<'py>, sketch: &Bound<'py, PyAny>) -> PyResult
 impl KllSketch {
     /// An empty sketch with sketch size `k` and shrinking factor `c` (SageMaker: 2048, 0.64).
     #[new]
-    #[pyo3(signature = (k=kll::DEFAULT_K, c=kll::DEFAULT_C, seed=0))]
+    // Literals (not kll::DEFAULT_K / DEFAULT_C) so that the text signature shows them.
+    #[pyo3(signature = (k=2048, c=0.64, seed=0))]
     fn new(py: Python<'_>, k: u32, c: f64, seed: u64) -> PyResult<Self> {
         Ok(KllSketch { inner: CoreKll::new(k, c, seed).map_err(|e| to_py(py, e))? })
     }
