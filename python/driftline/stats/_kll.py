@@ -41,8 +41,11 @@ class KllSketch(_core.KllSketch):
     - ``update(values)`` takes numpy arrays, Polars/pandas Series, PyArrow arrays, sequences or one
       number. Only finite values are sketched; NaN (and nulls), +inf and -inf are counted in
       ``nan_count``, ``pos_inf_count`` and ``neg_inf_count``. ``n``, ``min`` and ``max`` are exact.
-      Arrays of 2^19 values or more are sketched in fixed chunks of 2^18 in parallel and merged
-      in order (the result does not depend on the number of threads).
+      The stream is cut into blocks that grow with it (``max(256, k)`` values, then 1/8 of the
+      values seen so far); each block is sketched on its own and merged into the sketch when it is
+      complete, which is more accurate than plain streaming. Whole blocks inside one ``update`` are
+      sketched in parallel. The result depends only on the sequence of values and the seed: not
+      on the number of threads, nor on how the values are split into ``update`` calls.
     - ``merge(other)`` adds another sketch with the same ``k`` and ``c`` (in place, like
       DataSketches).
     - ``rank(x, inclusive=True)`` / ``ranks(xs)``: fraction of the values ``<= x`` (``< x`` when
