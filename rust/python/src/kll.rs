@@ -32,7 +32,10 @@ fn get_item<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, key: &str, what: &str
 fn parse_sagemaker<'py>(py: Python<'py>, sketch: &Bound<'py, PyAny>) -> PyResult<(u32, f64, Vec<Vec<f64>>)> {
     let mut obj = sketch.clone();
     if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyBytes>() {
-        obj = py.import("json")?.call_method1("loads", (obj,))?;
+        obj = py
+            .import("json")?
+            .call_method1("loads", (obj,))
+            .map_err(|e| invalid(py, format!("KLL sketch JSON cannot be parsed: {e}")))?;
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         if let Some(inner) = d.get_item("sketch")? {
