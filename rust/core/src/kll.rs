@@ -372,22 +372,24 @@ impl Compactors {
         }
     }
 
-    /// Add the items of `other` level by level, then compact until the stack fits.
-    fn absorb(&mut self, caps: &[usize], other: &Compactors) {
-        if other.retained == 0 {
+    /// Add the items of `others` level by level, then compact until the stack fits.
+    fn absorb(&mut self, caps: &[usize], others: &[&Compactors]) {
+        if others.iter().all(|o| o.retained == 0) {
             return;
         }
-        while self.levels.len() < other.levels.len() {
-            self.add_level(caps);
-        }
-        for (h, src) in other.levels.iter().enumerate() {
-            if h == 0 {
-                self.levels[0].extend_from_slice(src);
-            } else {
-                merge_sorted_into(&mut self.levels[h], src);
+        for other in others {
+            while self.levels.len() < other.levels.len() {
+                self.add_level(caps);
             }
+            for (h, src) in other.levels.iter().enumerate() {
+                if h == 0 {
+                    self.levels[0].extend_from_slice(src);
+                } else {
+                    merge_sorted_into(&mut self.levels[h], src);
+                }
+            }
+            self.retained += other.retained;
         }
-        self.retained += other.retained;
         self.settle(caps);
     }
 
@@ -562,7 +564,7 @@ impl KllSketch {
     fn snapshot(&self) -> &Snapshot {
         self.snapshot.get_or_init(|| {
             let mut stack = self.main.clone();
-            stack.absorb(&self.caps, &self.stage);
+            stack.absorb(&self.caps, &[&self.stage]);
             let mut pairs: Vec<(u64, u64)> = Vec::with_capacity(stack.retained);
             for (h, level) in stack.levels.iter().enumerate() {
                 pairs.extend(level.iter().map(|&k| (k, 1u64 << h)));
@@ -620,7 +622,7 @@ impl KllSketch {
                 })
                 .collect();
             for (part, tally) in &parts {
-                self.main.absorb(caps, part);
+                self.main.absorb(caps, &[part]);
                 self.tally.add(tally);
             }
         }
@@ -647,7 +649,7 @@ impl KllSketch {
             self.block_end = block_end(self.k, self.pos);
             let next = Compactors::new(block_seed(self.seed, self.block), &self.caps);
             let done = std::mem::replace(&mut self.stage, next);
-            self.main.absorb(&self.caps, &done);
+            self.main.absorb(&self.caps, &[&done]);
         }
     }
 
@@ -665,8 +667,7 @@ impl KllSketch {
         }
         self.invalidate();
         self.tally.add(&other.tally);
-        self.main.absorb(&self.caps, &other.main);
-        self.main.absorb(&self.caps, &other.stage);
+        self.main.absorb(&self.caps, &[&other.main, &other.stage]);
         Ok(())
     }
 
