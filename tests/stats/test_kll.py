@@ -493,32 +493,6 @@ def test_real_sagemaker_example_loads_with_identical_buckets(feature: str) -> No
     assert KllSketch.of(f["data"][0]).buckets() == [(lo, hi, int(c)) for lo, hi, c in f["buckets"]]
 
 
-def _kll_objects(node: Any, path: str = "") -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(path, numerical_statistics, kll) for every KLL distribution in a statistics.json tree."""
-    found = []
-    if isinstance(node, dict):
-        kll = node.get("distribution", {}).get("kll") if isinstance(node.get("distribution"), dict) else None
-        if isinstance(kll, dict) and "sketch" in kll:
-            found.append((path, node, kll))
-        for key, value in node.items():
-            found += _kll_objects(value, f"{path}/{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _kll_objects(value, f"{path}[{i}]")
-    return found
-
-
-@pytest.mark.shared
-def test_shared_sagemaker_reference_sketches(shared_dir: Path) -> None:
-    files = sorted((shared_dir / "reference" / "sagemaker").glob("*.json"))
-    found = [(f.name + p, stats, kll) for f in files for p, stats, kll in _kll_objects(json.loads(f.read_text()))]
-    if not found:
-        pytest.skip(f"no KLL sketch in {shared_dir / 'reference' / 'sagemaker'} (the embedded SDK example is tested)")
-    for where, num_stats, kll in found:
-        present = num_stats.get("common", {}).get("num_present")
-        check_sagemaker_kll(kll, num_stats["min"], num_stats["max"], present)
-
-
 # ---- determinism ----
 
 
