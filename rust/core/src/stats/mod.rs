@@ -3,3 +3,4 @@ pub mod distance;
 pub mod ndcg;
 pub mod wasserstein;
 // Further families (ks, chisq, kll) are added below, one file each.
+pub mod chisq;

@@ -1,0 +1,462 @@
+//! Chi-square family of tests on counts: Cressie-Read power divergence (Pearson's chi-square,
+//! the G-test and the other named members) for one sample against expected frequencies, and
+//! the test of independence on an N-way contingency table.
+//!
+//! The kernels follow scipy operation by operation (same term formulas, sums in numpy's
+//! pairwise order) so that statistics agree with `scipy.stats` to the last bits in the common
+//! cases; p-values come from [`crate::special::chi2_sf`].
+use crate::error::{check_counts, check_same_len, Result, StatsError};
+use crate::special::chi2_sf;
+use crate::PARALLEL_MIN_LEN;
+
+/// scipy's names for the power-divergence exponent `lambda_`.
+pub const LAMBDA_NAMES: [(&str, f64); 6] = [
+    ("pearson", 1.0),
+    ("log-likelihood", 0.0),
+    ("freeman-tukey", -0.5),
+    ("mod-log-likelihood", -1.0),
+    ("neyman", -2.0),
+    ("cressie-read", 2.0 / 3.0),
+];
+
+/// The exponent named `name` (see [`LAMBDA_NAMES`]), or an error listing the valid names.
+pub fn lambda_by_name(name: &str) -> Result<f64> {
+    LAMBDA_NAMES.iter().find(|(n, _)| *n == name).map(|&(_, l)| l).ok_or_else(|| {
+        let names: Vec<String> = LAMBDA_NAMES.iter().map(|(n, _)| format!("{n:?}")).collect();
+        StatsError::InvalidArgument(format!("invalid lambda_ {name:?}; valid names are {}", names.join(", ")))
+    })
+}
+
+/// Relative tolerance with which the sums of observed and expected frequencies must agree:
+/// `sqrt(eps)` for float64, as scipy (1.11+).
+pub const SUM_RTOL: f64 = 1.490_116_119_384_765_6e-8;
+
+/// Block length and unroll width of numpy's pairwise summation.
+const PW_BLOCK: usize = 128;
+const PW_UNROLL: usize = 8;
+
+/// `Σ f(i)` over `i in start..start + n`, added in exactly the order of `numpy.sum` on a
+/// contiguous float64 array (8 running sums over blocks of at most 128, halves split at a
+/// multiple of 8), so that sums match numpy bit for bit; the halves of long inputs run in
+/// parallel, which does not change the order. Rounding error grows like `log n`, not `n`.
+pub(crate) fn pairwise_sum<F: Fn(usize) -> f64 + Sync>(start: usize, n: usize, f: &F) -> f64 {
+    if n < PW_UNROLL {
+        let mut res = 0.0;
+        for i in start..start + n {
+            res += f(i);
+        }
+        res
+    } else if n <= PW_BLOCK {
+        let mut r = [0.0f64; PW_UNROLL];
+        for (j, rj) in r.iter_mut().enumerate() {
+            *rj = f(start + j);
+        }
+        let body_end = start + n - n % PW_UNROLL;
+        let mut i = start + PW_UNROLL;
+        while i < body_end {
+            for (j, rj) in r.iter_mut().enumerate() {
+                *rj += f(i + j);
+            }
+            i += PW_UNROLL;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for k in body_end..start + n {
+            res += f(k);
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % PW_UNROLL;
+        let (lo, hi) = if n >= PARALLEL_MIN_LEN {
+            rayon::join(|| pairwise_sum(start, n2, f), || pairwise_sum(start + n2, n - n2, f))
+        } else {
+            (pairwise_sum(start, n2, f), pairwise_sum(start + n2, n - n2, f))
+        };
+        lo + hi
+    }
+}
+
+/// `numpy.sum` of a contiguous slice (see [`pairwise_sum`]).
+fn sum(x: &[f64]) -> f64 {
+    pairwise_sum(0, x.len(), &|i| x[i])
+}
+
+/// `x ln y` with `0 ln y = 0` (unless `y` is NaN), as `scipy.special.xlogy`.
+fn xlogy(x: f64, y: f64) -> f64 {
+    if x == 0.0 && !y.is_nan() {
+        0.0
+    } else {
+        x * y.ln()
+    }
+}
+
+/// One cell's contribution to the power-divergence statistic, with scipy's special cases
+/// (and numpy's: `r**2` is `r*r`, `r**0.5` is `sqrt(r)`).
+#[derive(Clone, Copy)]
+enum Term {
+    Pearson,
+    LogLikelihood,
+    ModLogLikelihood,
+    CressieRead { lambda: f64, scale: f64 },
+}
+
+impl Term {
+    fn new(lambda: f64) -> Term {
+        if lambda == 1.0 {
+            Term::Pearson
+        } else if lambda == 0.0 {
+            Term::LogLikelihood
+        } else if lambda == -1.0 {
+            Term::ModLogLikelihood
+        } else {
+            Term::CressieRead { lambda, scale: 0.5 * lambda * (lambda + 1.0) }
+        }
+    }
+
+    #[inline]
+    fn eval(self, o: f64, e: f64) -> f64 {
+        match self {
+            Term::Pearson => {
+                let d = o - e;
+                d * d / e
+            }
+            Term::LogLikelihood => 2.0 * xlogy(o, o / e),
+            Term::ModLogLikelihood => 2.0 * xlogy(e, e / o),
+            Term::CressieRead { lambda, scale } => {
+                let r = o / e;
+                let p = if lambda == 2.0 {
+                    r * r
+                } else if lambda == 0.5 {
+                    r.sqrt()
+                } else {
+                    r.powf(lambda)
+                };
+                o * (p - 1.0) / scale
+            }
+        }
+    }
+}
+
+/// Power-divergence statistic `2 / (λ (λ + 1)) Σ o_i ((o_i / e_i)^λ - 1)` (the limits at
+/// `λ = 0`: `2 Σ o ln(o/e)`, the G-test, and at `λ = -1`: `2 Σ e ln(e/o)`), and its p-value
+/// from the chi-square distribution with `k - 1 - ddof` degrees of freedom. Matches
+/// `scipy.stats.power_divergence(f_obs, f_exp, ddof, lambda_=lambda)` for 1-D inputs.
+///
+/// `f_exp = None` means equally likely categories (every expected count is the mean of
+/// `f_obs`). Given `f_exp`, its sum must agree with the sum of `f_obs` to a relative tolerance
+/// of [`SUM_RTOL`] (scipy raises otherwise, and so does this). Unlike scipy, which returns inf
+/// or NaN with a warning, a zero expected frequency is an error that names it, and negative or
+/// non-finite counts are errors. A p-value is NaN when the degrees of freedom are negative (or
+/// zero with a zero statistic), as in scipy.
+pub fn power_divergence(f_obs: &[f64], f_exp: Option<&[f64]>, ddof: i64, lambda: f64) -> Result<(f64, f64)> {
+    if !lambda.is_finite() {
+        return Err(StatsError::InvalidArgument(format!("lambda_ must be a finite number, got {lambda}")));
+    }
+    check_counts("f_obs", f_obs)?;
+    if f_obs.is_empty() {
+        return Err(StatsError::Empty { arg: "f_obs" });
+    }
+    let term = Term::new(lambda);
+    let k = f_obs.len();
+    let statistic = match f_exp {
+        None => {
+            let mean = sum(f_obs) / k as f64;
+            if mean == 0.0 {
+                return Err(StatsError::InvalidArgument(
+                    "`f_obs` sums to zero, so the expected frequencies are all zero and the statistic is undefined"
+                        .into(),
+                ));
+            }
+            pairwise_sum(0, k, &|i| term.eval(f_obs[i], mean))
+        }
+        Some(f_exp) => {
+            check_same_len("f_obs", k, "f_exp", f_exp.len())?;
+            check_expected(f_exp)?;
+            check_sums_agree(f_obs, f_exp)?;
+            pairwise_sum(0, k, &|i| term.eval(f_obs[i], f_exp[i]))
+        }
+    };
+    let dof = (k as f64 - 1.0) - ddof as f64;
+    Ok((statistic, chi2_sf(statistic, dof)))
+}
+
+/// Pearson's chi-square test, [`power_divergence`] with `λ = 1`; matches `scipy.stats.chisquare`.
+pub fn chisquare(f_obs: &[f64], f_exp: Option<&[f64]>, ddof: i64) -> Result<(f64, f64)> {
+    power_divergence(f_obs, f_exp, ddof, 1.0)
+}
+
+/// The G-test (log-likelihood ratio), [`power_divergence`] with `λ = 0`.
+pub fn g_test(f_obs: &[f64], f_exp: Option<&[f64]>, ddof: i64) -> Result<(f64, f64)> {
+    power_divergence(f_obs, f_exp, ddof, 0.0)
+}
+
+fn check_expected(f_exp: &[f64]) -> Result<()> {
+    check_counts("f_exp", f_exp)?;
+    if let Some(i) = f_exp.iter().position(|&e| e == 0.0) {
+        return Err(StatsError::InvalidArgument(format!(
+            "`f_exp` is zero at index {i}: the statistic is undefined there (scipy returns inf or nan)"
+        )));
+    }
+    Ok(())
+}
+
+/// scipy's check: `|Σo - Σe| / min(Σo, Σe) <= sqrt(eps)` (a NaN ratio, both sums zero, passes).
+fn check_sums_agree(f_obs: &[f64], f_exp: &[f64]) -> Result<()> {
+    let (so, se) = (sum(f_obs), sum(f_exp));
+    let rel = (so - se).abs() / so.min(se);
+    if rel > SUM_RTOL {
+        return Err(StatsError::InvalidArgument(format!(
+            "the sum of the observed frequencies ({so}) must agree with the sum of the expected \
+             frequencies ({se}) to a relative tolerance of {SUM_RTOL:e}, but their relative difference is {rel:e}"
+        )));
+    }
+    Ok(())
+}
+
+/// Result of [`chi2_contingency`]; field names as `scipy.stats.chi2_contingency`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contingency {
+    pub statistic: f64,
+    pub pvalue: f64,
+    pub dof: usize,
+    /// Expected frequencies under independence, same shape (C order) as the table.
+    pub expected_freq: Vec<f64>,
+}
+
+/// Test of independence of the variables of an N-way contingency table (`observed` in C order,
+/// `shape` its dimensions); matches `scipy.stats.chi2_contingency(observed, correction, lambda_)`.
+///
+/// Expected frequencies are the product of the margins divided by `total^(ndim - 1)`;
+/// `dof = size - Σ shape + ndim - 1`. With `dof == 0` the statistic is 0 and the p-value 1.
+/// With `dof == 1` and `correction`, Yates' correction moves each observed count towards its
+/// expected one by `min(0.5, |o - e|)`. The statistic is [`power_divergence`] with `lambda`.
+/// An expected frequency of zero (a row, column or slice with no counts) is an error naming it,
+/// as scipy raises.
+pub fn chi2_contingency(observed: &[f64], shape: &[usize], correction: bool, lambda: f64) -> Result<Contingency> {
+    let size = shape.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n));
+    if shape.is_empty() || size != Some(observed.len()) {
+        return Err(StatsError::InvalidArgument(format!(
+            "`observed` must be a table with at least one dimension whose shape {shape:?} matches its {} values",
+            observed.len()
+        )));
+    }
+    check_counts("observed", observed)?;
+    if observed.is_empty() {
+        return Err(StatsError::Empty { arg: "observed" });
+    }
+    let margins: Vec<Vec<f64>> = (0..shape.len()).map(|axis| margin(observed, shape, axis)).collect();
+    let expected = expected_freq(&margins, shape, sum(observed));
+    if let Some(flat) = expected.iter().position(|&e| e == 0.0) {
+        return Err(zero_expected(flat, shape, &margins));
+    }
+    let dof = observed.len() + shape.len() - 1 - shape.iter().sum::<usize>();
+    if dof == 0 {
+        return Ok(Contingency { statistic: 0.0, pvalue: 1.0, dof, expected_freq: expected });
+    }
+    let ddof = (observed.len() - 1 - dof) as i64;
+    let (statistic, pvalue) = if dof == 1 && correction {
+        let corrected: Vec<f64> = observed
+            .iter()
+            .zip(&expected)
+            .map(|(&o, &e)| {
+                let d = e - o;
+                if d == 0.0 {
+                    o
+                } else {
+                    o + d.abs().min(0.5).copysign(d)
+                }
+            })
+            .collect();
+        power_divergence(&corrected, Some(&expected), ddof, lambda)?
+    } else {
+        power_divergence(observed, Some(&expected), ddof, lambda)?
+    };
+    Ok(Contingency { statistic, pvalue, dof, expected_freq: expected })
+}
+
+/// The sums of `table` over every axis but `axis`, in numpy's order
+/// (`scipy.stats.contingency.margins`: one axis at a time, in increasing order).
+fn margin(table: &[f64], shape: &[usize], axis: usize) -> Vec<f64> {
+    let mut shape = shape.to_vec();
+    let mut data = table.to_vec();
+    for j in 0..shape.len() {
+        if j != axis && shape[j] != 1 {
+            data = sum_axis(&data, &shape, j);
+            shape[j] = 1;
+        }
+    }
+    data
+}
+
+/// Sum a C-order array over `axis`, keeping it with length 1. Like numpy: when the axis is the
+/// innermost one of length > 1, each output is a pairwise sum; otherwise rows are added one
+/// after another.
+fn sum_axis(data: &[f64], shape: &[usize], axis: usize) -> Vec<f64> {
+    let len = shape[axis];
+    let inner: usize = shape[axis + 1..].iter().product();
+    let outer: usize = shape[..axis].iter().product();
+    if inner == 1 {
+        return (0..outer).map(|o| sum(&data[o * len..(o + 1) * len])).collect();
+    }
+    let mut out = vec![0.0; outer * inner];
+    for o in 0..outer {
+        let acc = &mut out[o * inner..(o + 1) * inner];
+        for l in 0..len {
+            let row = &data[(o * len + l) * inner..(o * len + l + 1) * inner];
+            for (a, v) in acc.iter_mut().zip(row) {
+                *a += v;
+            }
+        }
+    }
+    out
+}
+
+/// `Π_k margin_k[i_k] / total^(ndim - 1)` for every cell (scipy's `expected_freq`).
+fn expected_freq(margins: &[Vec<f64>], shape: &[usize], total: f64) -> Vec<f64> {
+    let size: usize = shape.iter().product();
+    let denom = total.powi(shape.len() as i32 - 1);
+    let mut index = vec![0usize; shape.len()];
+    let mut out = Vec::with_capacity(size);
+    for _ in 0..size {
+        let prod = margins.iter().zip(&index).map(|(m, &i)| m[i]).reduce(|a, b| a * b).unwrap_or(1.0);
+        out.push(prod / denom);
+        // Advance the C-order multi-index.
+        for d in (0..shape.len()).rev() {
+            index[d] += 1;
+            if index[d] < shape[d] {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    out
+}
+
+/// The error for a zero expected frequency at flat position `flat`: names the empty
+/// row/column/slice, or says the product underflowed.
+fn zero_expected(flat: usize, shape: &[usize], margins: &[Vec<f64>]) -> StatsError {
+    let mut index = vec![0usize; shape.len()];
+    let mut rest = flat;
+    for d in (0..shape.len()).rev() {
+        index[d] = rest % shape[d];
+        rest /= shape[d];
+    }
+    let empty = (0..shape.len()).find(|&axis| margins[axis][index[axis]] == 0.0);
+    let what = match (empty, shape.len()) {
+        (Some(0), 2) => format!("row {} of `observed` has no counts", index[0]),
+        (Some(1), 2) => format!("column {} of `observed` has no counts", index[1]),
+        (Some(axis), _) => format!("index {} along axis {axis} of `observed` has no counts", index[axis]),
+        (None, _) => "the product of the margins underflows (counts too small)".to_string(),
+    };
+    StatsError::InvalidArgument(format!(
+        "{what}, so the expected frequency at {index:?} is zero and the test is undefined"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairwise_sum_is_exact_on_integers_and_order_insensitive_to_parallel_split() {
+        let x: Vec<f64> = (0..300_001).map(|i| (i % 97) as f64).collect();
+        let exact: f64 = x.iter().sum();
+        assert_eq!(sum(&x), exact);
+        assert_eq!(pairwise_sum(0, 0, &|_| 1.0), 0.0);
+    }
+
+    #[test]
+    fn pearson_by_hand() {
+        // (16-14.67)^2/14.67... computed directly: the mean is 88/6.
+        let o = [16.0, 18.0, 16.0, 14.0, 12.0, 12.0];
+        let (stat, p) = chisquare(&o, None, 0).unwrap();
+        let mean = 88.0 / 6.0;
+        let direct: f64 = o.iter().map(|v| (v - mean) * (v - mean) / mean).sum();
+        assert!((stat - direct).abs() < 1e-12);
+        assert!((p - chi2_sf(direct, 5.0)).abs() < 1e-15);
+        // ddof lowers the degrees of freedom
+        let (_, p1) = chisquare(&o, None, 1).unwrap();
+        assert!((p1 - chi2_sf(direct, 4.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn named_lambdas_are_the_limits_of_cressie_read() {
+        let o = [5.0, 9.0, 13.0, 3.0];
+        let e = [7.0, 8.0, 10.0, 5.0];
+        for (name, lambda) in LAMBDA_NAMES {
+            let (named, _) = power_divergence(&o, Some(&e), 0, lambda_by_name(name).unwrap()).unwrap();
+            let (near, _) = power_divergence(&o, Some(&e), 0, lambda + 1e-7).unwrap();
+            assert!((named - near).abs() < 1e-5 * named.abs(), "{name}: {named} vs {near}");
+        }
+        assert!(lambda_by_name("chi2").is_err());
+    }
+
+    #[test]
+    fn g_test_by_hand() {
+        let o = [10.0, 20.0, 30.0];
+        let e = [20.0, 20.0, 20.0];
+        let (g, _) = g_test(&o, Some(&e), 0).unwrap();
+        let direct = 2.0 * (10.0 * 0.5f64.ln() + 30.0 * 1.5f64.ln());
+        assert!((g - direct).abs() < 1e-12);
+    }
+
+    #[test]
+    fn power_divergence_rejects_bad_input() {
+        assert!(matches!(chisquare(&[1.0, -1.0], None, 0), Err(StatsError::InvalidCount { index: 1, .. })));
+        assert!(matches!(chisquare(&[1.0, f64::NAN], None, 0), Err(StatsError::InvalidCount { .. })));
+        assert!(matches!(chisquare(&[], None, 0), Err(StatsError::Empty { .. })));
+        assert!(matches!(chisquare(&[1.0, 2.0], Some(&[3.0]), 0), Err(StatsError::LengthMismatch { .. })));
+        assert!(matches!(chisquare(&[1.0, 2.0], Some(&[3.0, 0.0]), 0), Err(StatsError::InvalidArgument(_))));
+        assert!(matches!(chisquare(&[1.0, 2.0], Some(&[1.0, 3.0]), 0), Err(StatsError::InvalidArgument(_))));
+        assert!(matches!(chisquare(&[0.0, 0.0], None, 0), Err(StatsError::InvalidArgument(_))));
+        // within sqrt(eps) the sums agree
+        assert!(chisquare(&[1.0, 2.0], Some(&[1.0, 2.0 + 1e-9]), 0).is_ok());
+    }
+
+    #[test]
+    fn contingency_2x2_with_and_without_yates() {
+        let t = [12.0, 5.0, 7.0, 9.0];
+        let r = chi2_contingency(&t, &[2, 2], false, 1.0).unwrap();
+        let n = 33.0;
+        let (a, b, c, d) = (12.0, 5.0, 7.0, 9.0);
+        let direct = n * (a * d - b * c) * (a * d - b * c) / ((a + b) * (c + d) * (a + c) * (b + d));
+        assert!((r.statistic - direct).abs() < 1e-12 * direct);
+        assert_eq!(r.dof, 1);
+        let y = chi2_contingency(&t, &[2, 2], true, 1.0).unwrap();
+        let adj = (a * d - b * c).abs() - n / 2.0;
+        let yates = n * adj * adj / ((a + b) * (c + d) * (a + c) * (b + d));
+        assert!((y.statistic - yates).abs() < 1e-12 * yates);
+    }
+
+    #[test]
+    fn contingency_degenerate_and_errors() {
+        let r = chi2_contingency(&[1.0, 2.0, 3.0], &[1, 3], true, 1.0).unwrap();
+        assert_eq!((r.statistic, r.pvalue, r.dof), (0.0, 1.0, 0));
+        assert_eq!(r.expected_freq, vec![1.0, 2.0, 3.0]);
+        let err = chi2_contingency(&[1.0, 0.0, 2.0, 0.0], &[2, 2], true, 1.0).unwrap_err();
+        assert!(err.to_string().contains("column 1"), "{err}");
+        let err = chi2_contingency(&[0.0, 0.0, 2.0, 3.0], &[2, 2], true, 1.0).unwrap_err();
+        assert!(err.to_string().contains("row 0"), "{err}");
+        assert!(chi2_contingency(&[1.0, 2.0, 3.0], &[2, 2], true, 1.0).is_err());
+        assert!(chi2_contingency(&[], &[0, 2], true, 1.0).is_err());
+        assert!(matches!(
+            chi2_contingency(&[1.0, -2.0, 3.0, 4.0], &[2, 2], true, 1.0),
+            Err(StatsError::InvalidCount { .. })
+        ));
+    }
+
+    #[test]
+    fn contingency_three_way_expected_has_the_margins() {
+        let t: Vec<f64> = (1..=24).map(|v| v as f64).collect();
+        let r = chi2_contingency(&t, &[2, 3, 4], true, 1.0).unwrap();
+        assert_eq!(r.dof, 24 - 9 + 2);
+        let total: f64 = t.iter().sum();
+        assert!((r.expected_freq.iter().sum::<f64>() - total).abs() < 1e-9 * total);
+        // margins along axis 0 are preserved
+        let m0 = margin(&r.expected_freq, &[2, 3, 4], 0);
+        let t0 = margin(&t, &[2, 3, 4], 0);
+        for (a, b) in m0.iter().zip(&t0) {
+            assert!((a - b).abs() < 1e-9 * b);
+        }
+    }
+}
