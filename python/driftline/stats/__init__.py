@@ -6,6 +6,14 @@ Missing values (nulls and NaN) follow one policy everywhere, described in
 
 from __future__ import annotations
 
+from driftline.stats._chisq import (
+    Chi2ContingencyResult,
+    PowerDivergenceResult,
+    chi2_contingency,
+    chisquare,
+    g_test,
+    power_divergence,
+)
 from driftline.stats._counting import Moments, count_categories, histogram, moments
 from driftline.stats._distance import (
     hellinger,
@@ -21,9 +29,14 @@ from driftline.stats._ndcg import ndcg
 from driftline.stats._wasserstein import energy_distance, wasserstein_distance
 
 __all__ = [
+    "Chi2ContingencyResult",
     "Moments",
+    "PowerDivergenceResult",
+    "chi2_contingency",
+    "chisquare",
     "count_categories",
     "energy_distance",
+    "g_test",
     "hellinger",
     "histogram",
     "jensenshannon",
@@ -35,6 +48,7 @@ __all__ = [
     "linf",
     "moments",
     "ndcg",
+    "power_divergence",
     "psi",
     "total_variation",
     "wasserstein_distance",
