@@ -245,8 +245,13 @@ pub fn chi2_contingency(observed: &[f64], shape: &[usize], correction: bool, lam
         return Err(StatsError::Empty { arg: "observed" });
     }
     let margins: Vec<Vec<f64>> = (0..shape.len()).map(|axis| margin(observed, shape, axis)).collect();
-    let expected = expected_freq(&margins, shape, sum(observed));
-    if let Some(flat) = expected.iter().position(|&e| e == 0.0) {
+    let total = sum(observed);
+    if total.is_infinite() {
+        return Err(StatsError::InvalidArgument("the total of `observed` overflows float64".into()));
+    }
+    let expected = expected_freq(&margins, shape, total);
+    // (total == 0 makes every expected value 0/0 = NaN; it is the same case as an empty row)
+    if let Some(flat) = expected.iter().position(|&e| e == 0.0 || total == 0.0) {
         return Err(zero_expected(flat, shape, &margins));
     }
     let dof = observed.len() + shape.len() - 1 - shape.iter().sum::<usize>();
