@@ -250,8 +250,9 @@ pub fn chi2_contingency(observed: &[f64], shape: &[usize], correction: bool, lam
         return Err(StatsError::InvalidArgument("the total of `observed` overflows float64".into()));
     }
     let expected = expected_freq(&margins, shape, total);
-    // (total == 0 makes every expected value 0/0 = NaN; it is the same case as an empty row)
-    if let Some(flat) = expected.iter().position(|&e| e == 0.0 || total == 0.0) {
+    // A zero total gives 0/0 = NaN everywhere (the same case as an empty row); tiny or huge
+    // counts in 3+ dimensions can make the product of margins or total^(ndim-1) leave float64.
+    if let Some(flat) = expected.iter().position(|&e| e == 0.0 || !e.is_finite()) {
         return Err(zero_expected(flat, shape, &margins));
     }
     let dof = observed.len() + shape.len() - 1 - shape.iter().sum::<usize>();
@@ -351,7 +352,12 @@ fn zero_expected(flat: usize, shape: &[usize], margins: &[Vec<f64>]) -> StatsErr
         (Some(0), 2) => format!("row {} of `observed` has no counts", index[0]),
         (Some(1), 2) => format!("column {} of `observed` has no counts", index[1]),
         (Some(axis), _) => format!("index {} along axis {axis} of `observed` has no counts", index[axis]),
-        (None, _) => "the product of the margins underflows (counts too small)".to_string(),
+        (None, _) => {
+            return StatsError::InvalidArgument(format!(
+                "the expected frequency at {index:?} is not representable in float64 (its margins' product \
+                 underflows or overflows: counts too small or too large)"
+            ))
+        }
     };
     StatsError::InvalidArgument(format!(
         "{what}, so the expected frequency at {index:?} is zero and the test is undefined"
