@@ -1,10 +1,15 @@
 """Chi-square family of tests on counts: Pearson's chi-square, the G-test and the other
 Cressie-Read power divergences, and the chi-square test of independence on contingency tables.
 
-Statistics and p-values match ``scipy.stats`` to 1e-9 relative or better (in the common cases
-to the last bit: the Rust core uses scipy's formulas and numpy's summation order). Differences
-from scipy: inputs are 1-D (no ``axis``; ``f_exp`` is not broadcast), and bad input raises
-instead of returning inf or NaN with a warning: negative or non-finite counts raise
+The Rust core uses scipy's term formulas and numpy's summation order, so the statistics of
+Pearson's test, the G-test, ``"mod-log-likelihood"`` and ``chi2_contingency`` equal scipy's to
+the last bit (in all 13,000 random cases tried, counts up to 1e12), and p-values agree to 1e-12
+relative. For other ``lambda_`` numpy may round ``(o/e)**lambda_`` one ulp differently (its own
+SIMD ``pow``); this is invisible (< 3e-15) except for counts near 1e12 that fit their expectation
+closely, where the formula amplifies it to ~1e-4 relative, as large as scipy's own error there.
+
+Differences from scipy: inputs are 1-D (no ``axis``; ``f_exp`` is not broadcast), and bad
+input raises instead of returning inf or NaN with a warning: negative or non-finite counts raise
 :class:`~driftline.errors.InvalidCountError`, an empty ``f_obs``
 :class:`~driftline.errors.EmptyInputError`, a zero expected frequency (or an ``f_obs`` that
 sums to zero) :class:`~driftline.errors.InvalidArgumentError`. A zero observed count is fine,

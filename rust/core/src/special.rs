@@ -12,9 +12,13 @@
 //!   does not grow with `a`. For `a >= 1e9`, near `x = a`, Temme's uniform asymptotic expansion
 //!   (DLMF 8.12.3, 8.12.8) replaces the series, whose length grows like `sqrt(a)`.
 //!
-//! Accuracy (measured against mpmath at 50 digits, see the report in the chisq branch): relative
-//! error of `Q` and `P` below 1e-13 where the value is above 1e-300, for `a` from 1e-3 to 1e12.
-//! Edge values follow `scipy.special.gammainc` / `gammaincc` / `chdtrc`.
+//! Accuracy, measured against a 50-digit mpmath evaluation on 5,000 points (`a` from 1e-3 to
+//! 1e7, `x` from 1e-300 to 20a, both tails down to 1e-300): relative error of `P` and `Q` at most
+//! 2.1e-13 (the largest in the deep tails, where `exp` of an exponent near -700 is rounded), of
+//! `ln_gamma` 2.6e-16. scipy 1.17's `gammaincc` reaches 2.4e-11 on the same points; its
+//! `gammainc` is accurate up to `a = 5e5` but loses digits in the lower tail above (1.4e-3 at
+//! `a = 1e7`, `x = a - 10 sqrt(a)`). Edge values (NaN, 0, inf) follow scipy's `gammainc`,
+//! `gammaincc` and `chdtrc`.
 use std::f64::consts::PI;
 
 const EPS: f64 = f64::EPSILON;
