@@ -1,4 +1,5 @@
-"""driftline.stats chi-square family and the special functions behind it, against scipy.
+"""driftline.stats chi-square family and the special functions behind it, against scipy
+(hypothesis examples per test: the profile in tests/conftest.py).
 
 Statistics are compared with rtol 1e-9. Where the statistic is a sum of signed terms (G-test,
 Cressie-Read), scipy and driftline may round a term differently only through `x**lambda` (numpy
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 import scipy.special as sc
 import scipy.stats as ss
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -37,7 +38,6 @@ LAMBDA_NAMES: dict[Any, float] = {
     "neyman": -2.0,
     "cressie-read": 2 / 3,
 }
-SETTINGS = settings(max_examples=150, deadline=None)
 # scipy warns where its statistic is inf or NaN (zero counts with lambda_ <= -1/2)
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning:scipy.*")
 
@@ -202,7 +202,6 @@ def test_gammaincc_matches_scipy_at_huge_a() -> None:
 # ---------------------------------------------------------------- goodness of fit
 
 
-@SETTINGS
 @given(f_obs=counts(), ddof=st.integers(0, 3))
 def test_chisquare_uniform_expected_matches_scipy(f_obs: np.ndarray, ddof: int) -> None:
     assume(f_obs.sum() > 0)
@@ -210,14 +209,12 @@ def test_chisquare_uniform_expected_matches_scipy(f_obs: np.ndarray, ddof: int) 
     _assert_result(ours, ss.chisquare(f_obs, ddof=ddof), f_obs.size - 1 - ddof)
 
 
-@SETTINGS
 @given(data=obs_and_exp(), ddof=st.integers(0, 2))
 def test_chisquare_given_expected_matches_scipy(data: tuple[np.ndarray, np.ndarray], ddof: int) -> None:
     f_obs, f_exp = data
     _assert_result(chisquare(f_obs, f_exp, ddof), ss.chisquare(f_obs, f_exp, ddof), f_obs.size - 1 - ddof)
 
 
-@SETTINGS
 @given(data=obs_and_exp(), name=st.sampled_from(sorted(LAMBDA_NAMES)))
 def test_power_divergence_every_named_lambda_matches_scipy(data: tuple[np.ndarray, np.ndarray], name: Any) -> None:
     f_obs, f_exp = data
@@ -230,7 +227,6 @@ def test_power_divergence_every_named_lambda_matches_scipy(data: tuple[np.ndarra
     _assert_result(power_divergence(f_obs, lambda_=name), ref_u, f_obs.size - 1, _stat_atol(f_obs, mean, LAMBDA_NAMES[name]))
 
 
-@SETTINGS
 @given(data=obs_and_exp(), lam=numeric_lambda)
 def test_power_divergence_numeric_lambda_matches_scipy(data: tuple[np.ndarray, np.ndarray], lam: float) -> None:
     f_obs, f_exp = data
@@ -238,7 +234,6 @@ def test_power_divergence_numeric_lambda_matches_scipy(data: tuple[np.ndarray, n
     _assert_result(power_divergence(f_obs, f_exp, lambda_=lam), ref, f_obs.size - 1, _stat_atol(f_obs, f_exp, lam))
 
 
-@SETTINGS
 @given(data=obs_and_exp(), ddof=st.integers(0, 2))
 def test_g_test_is_the_log_likelihood_divergence(data: tuple[np.ndarray, np.ndarray], ddof: int) -> None:
     f_obs, f_exp = data
@@ -331,7 +326,6 @@ def _scipy_contingency_or_raises(table: np.ndarray, **kwargs: Any) -> Any:
     return None
 
 
-@SETTINGS
 @given(table=tables(), correction=st.booleans())
 def test_chi2_contingency_matches_scipy(table: np.ndarray, correction: bool) -> None:
     ref = _scipy_contingency_or_raises(table, correction=correction)
@@ -343,7 +337,6 @@ def test_chi2_contingency_matches_scipy(table: np.ndarray, correction: bool) -> 
     _assert_result((ours.statistic, ours.pvalue), (ref.statistic, ref.pvalue), ref.dof)
 
 
-@SETTINGS
 @given(table=tables(max_dim=4), name=st.sampled_from(sorted(LAMBDA_NAMES)), correction=st.booleans())
 def test_chi2_contingency_with_lambda_matches_scipy(table: np.ndarray, name: Any, correction: bool) -> None:
     ref = _scipy_contingency_or_raises(table, correction=correction, lambda_=name)
@@ -354,7 +347,6 @@ def test_chi2_contingency_with_lambda_matches_scipy(table: np.ndarray, name: Any
     _assert_result((ours.statistic, ours.pvalue), (ref.statistic, ref.pvalue), ref.dof, atol)
 
 
-@settings(max_examples=60, deadline=None)
 @given(table=tables(max_dim=3, ndim=3), correction=st.booleans())
 def test_chi2_contingency_three_way_matches_scipy(table: np.ndarray, correction: bool) -> None:
     ref = _scipy_contingency_or_raises(table, correction=correction)
