@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from driftline.io.capture import METADATA_COLUMNS, Capture, OutputColumnsPosition, read_capture
 from driftline.io.records import BAD_KINDS, BadKind, BadRecord, BadRecords, OnBadRecord
+from driftline.io.tables import Batches, Table, TableFormat, iter_batches, read_table
 
 __all__ = [
     "BAD_KINDS",
@@ -14,8 +15,13 @@ __all__ = [
     "BadKind",
     "BadRecord",
     "BadRecords",
+    "Batches",
     "Capture",
     "OnBadRecord",
     "OutputColumnsPosition",
+    "Table",
+    "TableFormat",
+    "iter_batches",
     "read_capture",
+    "read_table",
 ]

@@ -134,11 +134,9 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def classify_json_line(text: str | None, decoder_error: str = "") -> tuple[str, str]:
-    """``(kind, message)`` for a line a JSON decoder rejected: ``json`` when it is not JSON at
-    all, ``schema`` when it is JSON of the wrong shape."""
-    if text is None:
-        return "json", "empty line"
+def json_fault(text: str) -> tuple[str, str] | None:
+    """``(kind, message)`` when a line is not a JSON object: ``json`` when it is not JSON at all
+    (truncated, invalid, NaN), ``schema`` when it is JSON but not an object; None for an object."""
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -148,6 +146,14 @@ def classify_json_line(text: str | None, decoder_error: str = "") -> tuple[str, 
         return "json", f"invalid JSON: {exc}"
     if not isinstance(value, dict):
         return "schema", f"a JSON {_json_type(value)}, not a JSON object"
+    return None
+
+
+def classify_json_line(text: str, decoder_error: str = "") -> tuple[str, str]:
+    """``(kind, message)`` for a line a JSON decoder rejected."""
+    fault = json_fault(text)
+    if fault is not None:
+        return fault
     detail = f" ({decoder_error})" if decoder_error else ""
     return "schema", f"JSON object whose fields have unexpected types{detail}"
 
