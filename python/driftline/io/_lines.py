@@ -99,7 +99,8 @@ def decode_json_lines(texts: pl.Series, dtype: pl.DataType) -> tuple[pl.Series, 
     faults: list[LineFault] = []
     pieces = _decode_range(texts, dtype, 0, faults)
     faults.sort()
-    return pl.concat(pieces) if pieces else pl.Series(texts.name, [], dtype=dtype), faults
+    # One chunk: Polars 2.1 can panic evaluating when/then over a struct column of several chunks.
+    return (pl.concat(pieces).rechunk() if pieces else pl.Series(texts.name, [], dtype=dtype)), faults
 
 
 _SMALL = 64
@@ -140,7 +141,8 @@ def json_fault(text: str) -> tuple[str, str] | None:
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
+        truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        what = "truncated JSON" if truncated else "invalid JSON"
         return "json", f"{what}: {exc.msg} at column {exc.colno}"
     except (ValueError, RecursionError) as exc:
         return "json", f"invalid JSON: {exc}"

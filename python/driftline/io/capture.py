@@ -168,7 +168,7 @@ def _read_envelopes(files: list[CaptureFile]) -> tuple[pl.DataFrame, pl.DataFram
         )
         frames.append(frame)
     schema = pl.Schema({"_line": pl.Int64(), "rec": _ENVELOPE, "_order": pl.Int64(), "_file": pl.String(), "endpoint": pl.String(), "variant": pl.String()})
-    envelopes = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    envelopes = pl.concat(frames).rechunk() if frames else pl.DataFrame(schema=schema)  # see decode_json_lines
     return envelopes.with_row_index("_rec").with_columns(pl.col("_rec").cast(pl.Int64)), bad_frame(faults)
 
 
