@@ -92,9 +92,10 @@ def decode_json_lines(texts: pl.Series, dtype: pl.DataType) -> tuple[pl.Series, 
     """``texts.str.json_decode(dtype)``, with the lines that fail (invalid JSON, or JSON whose
     shape does not fit ``dtype``) set to null and returned as faults.
 
-    Polars decodes all lines in Rust; one bad line fails the whole call, so failing ranges are
-    halved until the bad lines are isolated (cost grows with log(lines) per bad line); small
-    failing ranges are checked with Python's parser to tell truncated JSON from a wrong shape.
+    Polars decodes all lines in Rust; one bad line fails the whole call, so a failing range is
+    cut in 16 and only the failing parts are decoded again (about 1.1 extra passes over the input
+    for one bad line); failing ranges of at most 64 lines are checked line by line, with Python's
+    parser telling truncated JSON from a wrong shape.
     """
     faults: list[LineFault] = []
     pieces = _decode_range(texts, dtype, 0, faults)
@@ -104,29 +105,45 @@ def decode_json_lines(texts: pl.Series, dtype: pl.DataType) -> tuple[pl.Series, 
 
 
 _SMALL = 64
+_PARTS = 16
 
 
 def _decode_range(texts: pl.Series, dtype: pl.DataType, offset: int, faults: list[LineFault]) -> list[pl.Series]:
     try:
         return [texts.str.json_decode(dtype)]
     except pl.exceptions.PolarsError as exc:
-        error = str(exc).splitlines()[0]
         if len(texts) > _SMALL:
-            half = len(texts) // 2
-            return _decode_range(texts[:half], dtype, offset, faults) + _decode_range(texts[half:], dtype, offset + half, faults)
-        return _decode_small(texts, dtype, offset, faults, error)
+            step = -(-len(texts) // _PARTS)
+            pieces: list[pl.Series] = []
+            for start in range(0, len(texts), step):
+                pieces.extend(_decode_range(texts[start : start + step], dtype, offset + start, faults))
+            return pieces
+        return _decode_small(texts, dtype, offset, faults, str(exc).splitlines()[0])
 
 
 def _decode_small(texts: pl.Series, dtype: pl.DataType, offset: int, faults: list[LineFault], error: str) -> list[pl.Series]:
+    # Lines Python's parser rejects are faults at once; the others are decoded together, and one
+    # by one only if that still fails (a JSON object of the wrong shape).
+    values = texts.to_list()
+    python_faults = {i: json_fault(text) for i, text in enumerate(values)}
+    ok = pl.Series([python_faults[i] is None for i in range(len(values))])
+    faults.extend((offset + i, *fault) for i, fault in python_faults.items() if fault is not None)
+    try:
+        decoded = texts.filter(ok).str.json_decode(dtype)
+        it = iter(decoded)
+        return [pl.Series(texts.name, [next(it) if keep else None for keep in ok], dtype=dtype)]
+    except pl.exceptions.PolarsError:
+        pass
     pieces: list[pl.Series] = []
-    for i, text in enumerate(texts.to_list()):
+    for i, text in enumerate(values):
         one = texts[i : i + 1]
-        try:
-            pieces.append(one.str.json_decode(dtype))
-            continue
-        except pl.exceptions.PolarsError as exc:
-            error = str(exc).splitlines()[0]
-        faults.append((offset + i, *classify_json_line(text, error)))
+        if python_faults[i] is None:
+            try:
+                pieces.append(one.str.json_decode(dtype))
+                continue
+            except pl.exceptions.PolarsError as exc:
+                error = str(exc).splitlines()[0]
+            faults.append((offset + i, *classify_json_line(text, error)))
         pieces.append(pl.Series(texts.name, [None], dtype=dtype))
     return pieces
 

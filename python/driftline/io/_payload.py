@@ -56,9 +56,12 @@ def _reject_constant(name: str) -> object:
     raise PayloadError(f"{name} is not valid JSON")
 
 
+_DECODER = json.JSONDecoder(parse_int=_Num, parse_float=_Num, parse_constant=_reject_constant)
+
+
 def loads(text: str) -> object:
     try:
-        return json.loads(text, parse_int=_Num, parse_float=_Num, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise PayloadError(f"JSON payload is not valid JSON: {exc.msg} at character {exc.pos + 1}") from exc
     except RecursionError as exc:
@@ -71,7 +74,7 @@ def _text(value: object) -> Value:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return str(value)  # a plain str, also for _Num
+        return value  # also a _Num: a str, kept as it was written
     return _dump(value)
 
 
@@ -98,7 +101,7 @@ def _is_container(value: object) -> bool:
 
 def _row(value: object) -> Row:
     if isinstance(value, list):
-        return [_text(v) for v in value]
+        return [v if isinstance(v, str) else _text(v) for v in value]
     if isinstance(value, dict):
         features = value.get("features")
         if len(value) == 1 and isinstance(features, list):

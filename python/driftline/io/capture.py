@@ -22,12 +22,16 @@ to a feature key becomes ``output_<key>``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gc
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 import polars as pl
+import pyarrow as pa
 
 from driftline.errors import InvalidArgumentError
 from driftline.io import _payload
@@ -267,7 +271,7 @@ class _Side:
 _POSITIONAL_SCHEMA = pl.Schema({"_rec": pl.Int64(), "_inst": pl.Int64(), "values": pl.List(pl.String)})
 
 
-def _decode_side(records: pl.DataFrame, prefix: str, is_output: bool, n_inputs: dict[int, int] | None) -> _Side:
+def _decode_side(records: pl.DataFrame, prefix: str, is_output: bool, n_inputs: pl.DataFrame | None) -> _Side:
     """Payload text and rows of one side; records without that side are left out."""
     enc = pl.col(f"{prefix}_enc").str.strip_chars().str.to_uppercase()
     ct = pl.col(f"{prefix}_ct").str.to_lowercase().fill_null("")
@@ -305,16 +309,49 @@ def _decode_side(records: pl.DataFrame, prefix: str, is_output: bool, n_inputs: 
 
     # One record at a time: JSON, JSON Lines, CSV with quotes.
     rest = frame.filter((pl.col("fmt") != "csv") | pl.col("text").str.contains('"', literal=True))
+    if n_inputs is not None:
+        rest = rest.join(n_inputs, on="_rec", how="left", maintain_order="left")
+    else:
+        rest = rest.with_columns(n_in=pl.lit(1, pl.Int64))
     pos_recs: list[int] = []
     pos_insts: list[int] = []
     pos_values: list[list[str | None]] = []
-    for rec, fmt_value, text in rest.select("_rec", "fmt", "text").iter_rows():
+    with _no_gc():
+        _read_payloads(rest, side, what, is_output, pos_recs, pos_insts, pos_values)
+    positional.append(_positional_frame(pos_recs, pos_insts, pos_values))
+    side.positional = pl.concat(positional)
+    return side
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the loop below makes millions of small acyclic objects,
+    and full collections over them took most of its time (measured: 9.1 s -> see the module
+    docstring for the current figure)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_payloads(
+    rest: pl.DataFrame,
+    side: _Side,
+    what: str,
+    is_output: bool,
+    pos_recs: list[int],
+    pos_insts: list[int],
+    pos_values: list[list[str | None]],
+) -> None:
+    for rec, fmt_value, text, n_in in rest.select("_rec", "fmt", "text", "n_in").iter_rows():
         try:
             if fmt_value == "csv":
                 rows = _payload.csv_rows(text)
             else:
-                n = n_inputs.get(rec, 1) if n_inputs is not None else 1
-                rows = _payload.json_rows(text, is_output=is_output, n_inputs=n, json_lines=fmt_value == "jsonl")
+                rows = _payload.json_rows(text, is_output=is_output, n_inputs=n_in or 1, json_lines=fmt_value == "jsonl")
         except _payload.PayloadError as exc:
             side.faults.append((rec, "payload", f"{what}: {exc}"))
             continue
@@ -330,9 +367,19 @@ def _decode_side(records: pl.DataFrame, prefix: str, is_output: bool, n_inputs: 
                 pos_recs.append(rec)
                 pos_insts.append(inst)
                 pos_values.append(row)
-    positional.append(pl.DataFrame({"_rec": pos_recs, "_inst": pos_insts, "values": pos_values}, schema=_POSITIONAL_SCHEMA))
-    side.positional = pl.concat(positional)
-    return side
+
+
+def _positional_frame(recs: list[int], insts: list[int], rows: list[list[str | None]]) -> pl.DataFrame:
+    """The rows as a List[String] column, built from one flat list and offsets (Polars builds
+    nested columns from Python lists much more slowly)."""
+    if not rows:
+        return pl.DataFrame(schema=_POSITIONAL_SCHEMA)
+    offsets = [0, *itertools.accumulate(len(r) for r in rows)]
+    values = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(list(itertools.chain.from_iterable(rows)), pa.string()))
+    frame = pl.DataFrame(
+        {"_rec": pl.Series(recs, dtype=pl.Int64), "_inst": pl.Series(insts, dtype=pl.Int64), "values": pl.from_arrow(values)}
+    )
+    return frame.cast(dict(_POSITIONAL_SCHEMA))  # type: ignore[arg-type]
 
 
 def _decode_base64(frame: pl.DataFrame, side: _Side, what: str) -> pl.DataFrame:
@@ -390,23 +437,13 @@ def _flatten(
     inputs = _decode_side(records, "in", is_output=False, n_inputs=None)
     bad_in = {rec for rec, _, _ in inputs.faults}
     in_shape = _shape(inputs, bad_in, feature_names, where, "endpointInput", "feature_names")
-    n_inputs = dict(
-        pl.concat([inputs.positional.select("_rec"), pl.DataFrame({"_rec": inputs.keyed_recs}, schema={"_rec": pl.Int64})])
-        .group_by("_rec")
-        .len()
-        .iter_rows()
-    )
+    n_inputs = _row_counts(inputs).rename({"len": "n_in"})
     outputs = _decode_side(records, "out", is_output=True, n_inputs=n_inputs)
     bad_out = bad_in | {rec for rec, _, _ in in_shape.faults} | {rec for rec, _, _ in outputs.faults}
     out_shape = _shape(outputs, bad_out, output_names, where, "endpointOutput", "output_names")
 
     # Records whose output rows do not pair one-to-one with their input rows.
-    out_counts = pl.concat(
-        [outputs.positional.select("_rec"), pl.DataFrame({"_rec": outputs.keyed_recs}, schema={"_rec": pl.Int64})]
-    ).group_by("_rec").len()
-    mismatch = out_counts.with_columns(n_in=pl.col("_rec").replace_strict(n_inputs, default=None, return_dtype=pl.Int64)).filter(
-        pl.col("n_in").is_not_null() & (pl.col("len") != pl.col("n_in"))
-    )
+    mismatch = _row_counts(outputs).join(n_inputs, on="_rec").filter(pl.col("len") != pl.col("n_in"))
     pairing = [
         (rec, "field_count", f"{n_in} input row{'s' if n_in != 1 else ''} but {n_out} output row{'s' if n_out != 1 else ''}")
         for rec, n_out, n_in in mismatch.select("_rec", "len", "n_in").iter_rows()
@@ -419,9 +456,14 @@ def _flatten(
     bad = faults.join(where, on="_rec").select("_order", file="_file", line="_line", kind="kind", message="message")
 
     good = records.join(faults.select("_rec"), on="_rec", how="anti")
-    good_recs = set(good["_rec"].to_list())
-    feature_cols, output_cols, frame = _assemble(good, inputs, outputs, in_shape, out_shape, good_recs, position, feature_names, output_names)
+    feature_cols, output_cols, frame = _assemble(good, inputs, outputs, in_shape, out_shape, position, feature_names, output_names)
     return frame, feature_cols, output_cols, bad.select(list(BAD_SCHEMA)) if bad.height else empty_bad_frame()
+
+
+def _row_counts(side: _Side) -> pl.DataFrame:
+    """Rows per record of one side: ``_rec``, ``len``."""
+    keyed = pl.DataFrame({"_rec": side.keyed_recs}, schema={"_rec": pl.Int64})
+    return pl.concat([side.positional.select("_rec"), keyed]).group_by("_rec").len().with_columns(pl.col("len").cast(pl.Int64))
 
 
 @dataclass
@@ -434,7 +476,7 @@ class _Shape:
 def _shape(side: _Side, bad: set[int], names: tuple[str, ...] | None, where: pl.DataFrame, what: str, names_arg: str) -> _Shape:
     """The expected row shape of one side (from the names given, else from its first good
     record) and the records that do not have it."""
-    pos = side.positional.filter(~pl.col("_rec").is_in(list(bad)))
+    pos = side.positional.join(pl.DataFrame({"_rec": list(bad)}, schema={"_rec": pl.Int64}), on="_rec", how="anti")
     keyed_recs = [r for r in side.keyed_recs if r not in bad]
     candidates = ([int(pos["_rec"].min())] if pos.height else []) + ([min(keyed_recs)] if keyed_recs else [])  # type: ignore[arg-type]
     if not candidates:
@@ -477,7 +519,6 @@ def _assemble(
     outputs: _Side,
     in_shape: _Shape,
     out_shape: _Shape,
-    good_recs: set[int],
     position: OutputColumnsPosition,
     feature_names: tuple[str, ...] | None,
     output_names: tuple[str, ...] | None,
@@ -487,20 +528,21 @@ def _assemble(
     in_base = out_width if position == "START" else 0
     out_base = 0 if position == "START" else in_width
 
-    keep = pl.col("_rec").is_in(list(good_recs))
+    good_recs = good.select("_rec")
+    keyed_recs = set(good_recs["_rec"].to_list()) if in_shape.keyed or out_shape.keyed else set()
     if in_shape.keyed:
-        in_cols = list(feature_names) if feature_names is not None else inputs.key_order(good_recs)
-        in_rows = inputs.keyed_frame(in_cols).filter(keep)
+        in_cols = list(feature_names) if feature_names is not None else inputs.key_order(keyed_recs)
+        in_rows = inputs.keyed_frame(in_cols).join(good_recs, on="_rec", how="semi")
     else:
         in_cols = list(feature_names) if feature_names is not None else [f"_c{in_base + i}" for i in range(in_width)]
-        in_rows = _columns(inputs.positional.filter(keep), in_cols)
+        in_rows = _columns(inputs.positional.join(good_recs, on="_rec", how="semi"), in_cols)
     if out_shape.keyed:
-        keys = list(output_names) if output_names is not None else outputs.key_order(good_recs)
+        keys = list(output_names) if output_names is not None else outputs.key_order(keyed_recs)
         out_cols = [f"output_{k}" if k in in_cols else k for k in keys]
-        out_rows = outputs.keyed_frame(keys).filter(keep).rename(dict(zip(keys, out_cols)))
+        out_rows = outputs.keyed_frame(keys).join(good_recs, on="_rec", how="semi").rename(dict(zip(keys, out_cols)))
     else:
         out_cols = list(output_names) if output_names is not None else [f"_c{out_base + i}" for i in range(out_width)]
-        out_rows = _columns(outputs.positional.filter(keep), out_cols)
+        out_rows = _columns(outputs.positional.join(good_recs, on="_rec", how="semi"), out_cols)
     clash = set(out_cols) & set(in_cols)
     if clash:
         raise InvalidArgumentError(f"output and feature columns share the names {sorted(clash)}: pass distinct `output_names`/`feature_names`")

@@ -385,6 +385,7 @@ def _csv_frames(path: str, order: int, has_header: bool, block_bytes: int, state
         for first_line, block in blocks:
             lines, not_utf8 = read_numbered_lines(block, first_line)
             faults.extend((order, path, line, "payload", msg) for line, msg in not_utf8)
+            raw: bytes | None = None if not_utf8 else block
             if not header_seen:
                 nonblank = lines.filter(pl.col("text") != "")
                 if nonblank.height == 0:
@@ -392,6 +393,8 @@ def _csv_frames(path: str, order: int, has_header: bool, block_bytes: int, state
                 header_seen = True
                 line, text = nonblank.row(0)
                 lines = lines.filter(pl.col("line") > line)
+                if raw is not None:
+                    raw = raw[_offset_after_lines(raw, line - first_line + 1) :]
                 names = _header_names(text)
                 if len(set(names)) != len(names):
                     faults.append((order, path, line, "schema", f"the header repeats column names: {names}"))
@@ -401,7 +404,7 @@ def _csv_frames(path: str, order: int, has_header: bool, block_bytes: int, state
                 elif names != state.names:
                     faults.append((order, path, line, "schema", f"the header {names} differs from {state.origin}: {state.names}"))
                     return
-            frame = _csv_block(lines, path, order, state, faults)
+            frame = _csv_block(lines, raw, path, order, state, faults)
             if frame is not None:
                 yield frame
     except OSError as exc:
@@ -410,12 +413,28 @@ def _csv_frames(path: str, order: int, has_header: bool, block_bytes: int, state
         yield pl.DataFrame(schema=dict.fromkeys(state.names, pl.String))
 
 
-def _csv_block(lines: pl.DataFrame, path: str, order: int, state: _CsvState, faults: list[_Fault]) -> pl.DataFrame | None:
+def _offset_after_lines(data: bytes, n: int) -> int:
+    pos = 0
+    for _ in range(n):
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            return len(data)
+        pos = nl + 1
+    return pos
+
+
+def _csv_block(lines: pl.DataFrame, raw: bytes | None, path: str, order: int, state: _CsvState, faults: list[_Fault]) -> pl.DataFrame | None:
+    """Rows of one block of whole lines; ``raw`` is the same lines as bytes (None when some were
+    dropped already), parsed as they are when every line is a good row."""
     text = pl.col("text")
-    spans_lines = lines.select((text.str.count_matches('"', literal=True) % 2 == 1).any()).item()
+    quotes = text.str.count_matches('"', literal=True)
+    has_quotes, spans_lines, has_blank = lines.select(
+        q=(quotes > 0).any(), odd=(quotes % 2 == 1).any(), blank=(text == "").any()
+    ).row(0)
     if not spans_lines:
         # Blank lines hold no row (as in Spark); inside a quoted field they are kept (below).
-        counted = lines.filter(text != "").with_columns(n=text.str.replace_all(_QUOTED, "").str.count_matches(",", literal=True) + 1)
+        unquoted = text.str.replace_all(_QUOTED, "") if has_quotes else text
+        counted = lines.filter(text != "").with_columns(n=unquoted.str.count_matches(",", literal=True) + 1)
         if counted.height == 0:
             return None
         if state.names is None:
@@ -428,11 +447,10 @@ def _csv_block(lines: pl.DataFrame, path: str, order: int, state: _CsvState, fau
             (order, path, line, "field_count", f"{n} field{'s' if n != 1 else ''} where {state.origin} has {width}")
             for line, n in wrong.select("line", "n").iter_rows()
         )
-        good = counted.filter(pl.col("n") == width)
+        good = counted.filter(pl.col("n") == width) if wrong.height else counted
         if good.height == 0:
             return None
-        lines = good.drop("n")
-        data = good.select(text.str.join("\n")).item().encode()
+        data = raw if raw is not None and not has_blank and wrong.height == 0 else good.select(text.str.join("\n")).item().encode()
         try:
             return pl.read_csv(
                 io.BytesIO(data),
@@ -444,7 +462,7 @@ def _csv_block(lines: pl.DataFrame, path: str, order: int, state: _CsvState, fau
         except pl.exceptions.PolarsError:
             # Quoting the count accepted but Polars does not (e.g. a quote inside a field): the
             # csv module decides, for this block only.
-            pass
+            lines = good.drop("n")
     return _csv_block_python(lines, path, order, state, faults)
 
 
