@@ -11,6 +11,10 @@ How it reads, and where Python loops:
 - JSON payloads, CSV payloads with quote characters and BASE64 text that is not UTF-8 are read
   one record at a time in Python (:mod:`driftline.io._payload` has the flattening rules).
 
+Measured on the project's 2-core machine (Polars 2.1, one file of 200,000 records, 20 features,
+one output): CSV payloads, 80 MB, 1.7 s; JSON payloads (``{"instances": [[...]]}``), 161 MB,
+7.0 s, of which about 1.4 s is Python's JSON parser.
+
 Column naming: positional values (CSV fields, JSON lists) are named ``_c0, _c1, ...`` as Spark
 names a CSV without header, counting output and input fields together in the order a baseline
 file holds them: with ``output_columns_position="START"`` (SageMaker's assumption: "the
@@ -325,9 +329,9 @@ def _decode_side(records: pl.DataFrame, prefix: str, is_output: bool, n_inputs: 
 
 @contextlib.contextmanager
 def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: the loop below makes millions of small acyclic objects,
-    and full collections over them took most of its time (measured: 9.1 s -> see the module
-    docstring for the current figure)."""
+    """Pause the cyclic garbage collector: the payload loop makes millions of small acyclic
+    objects, and collections over them cost a quarter of its time (200,000 JSON records of 20
+    features: 9.1 s with, 7.0 s without)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
