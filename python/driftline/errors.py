@@ -14,6 +14,7 @@ __all__ = [
     "InvalidCountError",
     "InvalidArgumentError",
     "InternalError",
+    "BadRecordError",
 ]
 
 
@@ -43,3 +44,23 @@ class InvalidArgumentError(InvalidInputError):
 
 class InternalError(DriftlineError, RuntimeError):
     """A bug in driftline's core (a Rust panic, caught before it reached Python)."""
+
+
+# Kept beside the class that needs it (type checking only: no import of driftline.io at run time).
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from driftline.io.records import BadRecords
+
+
+class BadRecordError(InvalidInputError):
+    """Input records could not be read (truncated JSON, wrong field count, undecodable payload,
+    bad time, wrong layout) and the caller asked to fail on them.
+
+    Raised after the whole input was scanned, so :attr:`report` counts every bad record; the
+    message names the first one's file, line and kind.
+    """
+
+    def __init__(self, report: BadRecords) -> None:
+        self.report = report
+        super().__init__(f"{report.summary()} Use on_bad_record='skip' to read the good records and report these.")
