@@ -1,0 +1,532 @@
+"""Data-quality monitoring runs: the current window against a baseline, with SageMaker Model
+Monitor's six checks and outputs, plus driftline's per-feature drift table.
+
+A run writes into its output folder:
+
+- ``statistics.json``: the current window's statistics (SageMaker schema);
+- ``constraint_violations.json``: ``{"violations": [{feature_name, constraint_check_type,
+  description}]}`` with data_type_check, completeness_check, baseline_drift_check,
+  missing_column_check, extra_column_check and categorical_values_check;
+- ``metrics.json``: the CloudWatch-equivalent metrics (``feature_data_*``, ``feature_non_null_*``,
+  ``feature_baseline_drift_*``);
+- ``drift.json``: every applicable test per feature (statistic, p-value, threshold, verdict),
+  the default test's verdict, optional Benjamini-Hochberg adjustment, the dataset verdict;
+- ``monitoring_run.json``: status (``Completed``, ``CompletedWithViolations`` or ``Failed`` with
+  its reason), window, counts and bad-record report.
+
+Check semantics follow Deequ (which SageMaker's analyzer runs): a data type, completeness or
+domain constraint holds when the observed share is *at least* its threshold; numeric drift is the
+L-infinity distance between the baseline's and the window's KLL sketches, ``Robust`` subtracting
+``1.8 * sqrt((n + m) / (n m))``; categorical drift is the L-infinity distance between category
+frequencies (``LInfinity``) or a chi-square goodness-of-fit p-value (``ChiSquared``).
+
+A run that fails writes only ``monitoring_run.json`` (status Failed and the reason): every other
+file is written to a staging folder first and moved in place only when the run succeeded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from driftline import stats
+from driftline.baseline import Baseline, BaselineFeature, load_baseline, statistics_json, write_json
+from driftline.errors import DriftlineError
+from driftline.profile import ColumnProfile, Profile
+
+__all__ = ["MonitorRun", "Violation", "DriftTest", "run_monitor", "ROBUST_C"]
+
+ROBUST_C = 1.8  # Deequ 2.0.2's constant: c(alpha) for alpha ~ 0.003
+NUMERIC = ("Integral", "Fractional")
+Status = Literal["Completed", "CompletedWithViolations", "Failed"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    feature_name: str
+    constraint_check_type: str
+    description: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"feature_name": self.feature_name, "constraint_check_type": self.constraint_check_type, "description": self.description}
+
+
+@dataclass
+class DriftTest:
+    feature: str
+    test: str
+    statistic: float
+    pvalue: float | None
+    threshold: float
+    drift: bool
+    default: bool = False
+    note: str = ""
+    pvalue_adjusted: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        def num(x: float | None) -> float | None:
+            return None if x is None or not math.isfinite(x) else float(x)
+
+        return {
+            "feature": self.feature,
+            "test": self.test,
+            "statistic": num(self.statistic),
+            "pvalue": num(self.pvalue),
+            "pvalue_adjusted": num(self.pvalue_adjusted),
+            "threshold": self.threshold,
+            "drift": bool(self.drift),
+            "default": bool(self.default),
+            "note": self.note,
+        }
+
+
+@dataclass
+class MonitorRun:
+    status: Status
+    reason: str = ""
+    violations: list[Violation] = field(default_factory=list)
+    drift: list[DriftTest] = field(default_factory=list)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    statistics: dict[str, Any] = field(default_factory=dict)
+    item_count: int = 0
+    bad_records: int = 0
+    bad_records_summary: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    dataset_drift: bool = False
+    drifted_features: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "start": self.start.isoformat().replace("+00:00", "Z") if self.start else None,
+            "end": self.end.isoformat().replace("+00:00", "Z") if self.end else None,
+            "item_count": self.item_count,
+            "violations": len(self.violations),
+            "violations_by_check": _count_by(v.constraint_check_type for v in self.violations),
+            "bad_records": self.bad_records,
+            "bad_records_summary": self.bad_records_summary,
+            "dataset_drift": self.dataset_drift,
+            "drifted_features": self.drifted_features,
+        }
+
+
+def _count_by(items: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in items:
+        out[i] = out.get(i, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.10g}%"
+
+
+# -- reading the window ----------------------------------------------------------------------
+
+
+def _is_capture(source: Path) -> bool:
+    if source.is_dir():
+        return any(p.suffix == ".jsonl" for p in source.rglob("*.jsonl"))
+    if source.suffix == ".jsonl":
+        with open(source, encoding="utf-8", errors="replace") as f:
+            head = f.read(4096)
+        return "captureData" in head or "eventMetadata" in head
+    return False
+
+
+def _positional(frame: pl.DataFrame, baseline: Baseline) -> pl.DataFrame:
+    """Capture payloads give `_c0.._cN`; a baseline with header names is matched by position
+    (SageMaker requires the same features in the same order)."""
+    names = list(baseline.features)
+    cols = frame.columns
+    if cols and all(re.fullmatch(r"_c\d+", c) for c in cols) and not all(re.fullmatch(r"_c\d+", n) for n in names):
+        return frame.rename({c: names[i] for i, c in enumerate(cols) if i < len(names)})
+    return frame
+
+
+# -- checks ------------------------------------------------------------------------------------
+
+
+def _threshold(cfg: dict[str, Any], feat: BaselineFeature, key: str) -> float:
+    if key in feat.overrides:
+        return float(feat.overrides[key])
+    dist = cfg["distribution_constraints"]
+    if key in dist:
+        return float(dist[key])
+    return float(cfg[key])
+
+
+def _kll_linf(base: BaselineFeature, cur: ColumnProfile, robust: bool) -> tuple[float, float, float] | None:
+    if base.kll is None or cur.kll is None or base.kll.is_empty or cur.kll.is_empty:
+        return None
+    res = stats.ks_sketch(base.kll, cur.kll)
+    n, m = base.kll.n, cur.kll.n
+    correction = ROBUST_C * math.sqrt((n + m) / (n * m))
+    value = max(0.0, res.statistic - correction) if robust else res.statistic
+    return value, res.statistic, res.error_bound
+
+
+def _frequencies(base: BaselineFeature, cur: ColumnProfile) -> tuple[list[str], np.ndarray, np.ndarray]:
+    names = list(base.categories) + sorted(k for k in cur.categories if k not in base.categories)
+    b = np.array([base.categories.get(k, 0) for k in names], dtype=np.float64)
+    c = np.array([cur.categories.get(k, 0) for k in names], dtype=np.float64)
+    return names, b, c
+
+
+def _cat_linf(base: BaselineFeature, cur: ColumnProfile, robust: bool) -> tuple[float, float] | None:
+    names, b, c = _frequencies(base, cur)
+    if not names or b.sum() == 0 or c.sum() == 0:
+        return None
+    simple = stats.linf(b, c)
+    n, m = b.sum(), c.sum()
+    value = max(0.0, simple - ROBUST_C * math.sqrt((n + m) / (n * m))) if robust else simple
+    return value, simple
+
+
+def _cat_chisquare(base: BaselineFeature, cur: ColumnProfile) -> float | None:
+    """Goodness of fit of the window's counts to the baseline's proportions over the baseline's
+    categories (as Deequ's ChiSquared: unseen categories are left out, categories whose expected
+    count is below 5 are pooled); None when fewer than 2 categories remain."""
+    names = list(base.categories)
+    b = np.array([base.categories[k] for k in names], dtype=np.float64)
+    c = np.array([cur.categories.get(k, 0) for k in names], dtype=np.float64)
+    if b.sum() == 0 or c.sum() == 0:
+        return None
+    expected = b / b.sum() * c.sum()
+    small = expected < 5
+    if small.any():
+        expected = np.append(expected[~small], expected[small].sum())
+        c = np.append(c[~small], c[small].sum())
+        if expected[-1] == 0:
+            expected, c = expected[:-1], c[:-1]
+    if len(expected) < 2:
+        return None
+    return float(stats.chisquare(c, expected).pvalue)
+
+
+def _checks(baseline: Baseline, current: Profile) -> tuple[list[Violation], dict[str, float]]:
+    cfg = baseline.monitoring_config
+    violations: list[Violation] = []
+    drift_values: dict[str, float] = {}
+    dist = cfg["distribution_constraints"]
+    compare = str(dist.get("perform_comparison", "Enabled")) == "Enabled"
+    robust = str(dist.get("comparison_method", "Robust")).lower() == "robust"
+    cat_method = str(dist.get("categorical_drift_method", "LInfinity"))
+    n_cur, n_base = len(current.columns), len(baseline.features)
+    for name, feat in baseline.features.items():
+        cur = current.columns.get(name)
+        if cur is None:
+            violations.append(Violation(name, "missing_column_check",
+                f"There are missing columns in current dataset. Number of columns in current dataset: {n_cur}, "
+                f"Number of columns in baseline constraints: {n_base}"))
+            continue
+        if cur.num_present == 0 and feat.num_present > 0 and feat.completeness is None:
+            pass
+        expected = feat.inferred_type
+        if expected in (*NUMERIC, "Boolean") and cur.num_present:
+            share, need = cur.type_share(expected), _threshold(cfg, feat, "datatype_check_threshold")
+            if share < need:
+                violations.append(Violation(name, "data_type_check",
+                    f"Data type match requirement is not met. Expected data type: {expected}, Expected match: {_pct(need)}. "
+                    f"Observed: Only {_pct(share)} of data is {expected}."))
+        if feat.completeness is not None and cur.completeness < feat.completeness:
+            violations.append(Violation(name, "completeness_check",
+                f"Data completeness requirement is not met. Expected completeness: {_pct(feat.completeness)}. "
+                f"Observed: Only {_pct(cur.completeness)} of data is complete."))
+        if feat.domains and cur.num_present:
+            domain = set(feat.domains)
+            inside = sum(v for k, v in cur.categories.items() if k in domain)
+            share, need = inside / cur.num_present, _threshold(cfg, feat, "domain_content_threshold")
+            if share < need:
+                unknown = sorted(((k, v) for k, v in cur.categories.items() if k not in domain), key=lambda kv: (-kv[1], kv[0]))
+                shown = ", ".join(f"{k!r} ({v})" for k, v in unknown[:5])
+                violations.append(Violation(name, "categorical_values_check",
+                    f"Value: {share} does not meet the constraint requirement! Expected at least {_pct(need)} of values "
+                    f"in the baseline domain; values outside it: {shown}"))
+        if not compare or not cur.num_present:
+            continue
+        if expected in NUMERIC:
+            got = _kll_linf(feat, cur, robust)
+            if got is not None:
+                value = got[0]
+                drift_values[name] = value
+                limit = _threshold(cfg, feat, "comparison_threshold")
+                if value > limit:
+                    violations.append(Violation(name, "baseline_drift_check",
+                        f"Numerical distance: {value} exceeds numerical threshold: {limit}"))
+        elif feat.categories:
+            limit = _threshold(cfg, feat, "categorical_comparison_threshold")
+            if cat_method == "ChiSquared":
+                p = _cat_chisquare(feat, cur)
+                if p is not None:
+                    drift_values[name] = p
+                    if p < limit:
+                        violations.append(Violation(name, "baseline_drift_check",
+                            f"Categorical drift p-value (chi-square): {p} is below categorical threshold: {limit}"))
+            else:
+                got2 = _cat_linf(feat, cur, robust)
+                if got2 is not None:
+                    drift_values[name] = got2[0]
+                    if got2[0] > limit:
+                        violations.append(Violation(name, "baseline_drift_check",
+                            f"Categorical distance: {got2[0]} exceeds categorical threshold: {limit}"))
+    for name in current.columns:
+        if name not in baseline.features:
+            violations.append(Violation(name, "extra_column_check",
+                f"There are extra columns in current dataset. Number of columns in current dataset: {n_cur}, "
+                f"Number of columns in baseline constraints: {n_base}"))
+    return violations, drift_values
+
+
+# -- drift table -------------------------------------------------------------------------------
+
+
+def _bins(base: BaselineFeature) -> np.ndarray | None:
+    if base.kll is None or base.kll.is_empty:
+        return None
+    inner = np.unique(base.kll.quantiles(np.linspace(0.1, 0.9, 9)))
+    return np.concatenate([[-np.inf], inner, [np.inf]])
+
+
+def _binned(base: BaselineFeature, edges: np.ndarray, values: np.ndarray | None, cur: ColumnProfile) -> tuple[np.ndarray, np.ndarray]:
+    assert base.kll is not None
+    # pmf(inclusive=False) puts x in [s_i, s_i+1), the histogram's half-open bins
+    expected = base.kll.pmf(edges[1:-1], inclusive=False)
+    if values is not None:
+        actual = stats.histogram(values, edges)[0].astype(np.float64)
+    else:
+        assert cur.kll is not None
+        actual = cur.kll.pmf(edges[1:-1], inclusive=False)
+    return np.clip(expected, 0, None), actual
+
+
+def _wasserstein_from_sketches(a: Any, b: Any, grid: int = 1000) -> float:
+    q = (np.arange(grid) + 0.5) / grid
+    return float(np.mean(np.abs(a.quantiles(q) - b.quantiles(q))))
+
+
+def _bh(pvalues: list[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (step-up, monotone)."""
+    p = np.asarray(pvalues, dtype=np.float64)
+    n = len(p)
+    order = np.argsort(p, kind="stable")
+    adj = p[order] * n / np.arange(1, n + 1)
+    adj = np.minimum.accumulate(adj[::-1])[::-1]
+    out = np.empty(n)
+    out[order] = np.clip(adj, 0, 1)
+    return out.tolist()
+
+
+def _drift_table(
+    baseline: Baseline,
+    current: Profile,
+    raw: dict[str, np.ndarray],
+    baseline_raw: dict[str, np.ndarray],
+    *,
+    alpha: float,
+    fdr: bool,
+) -> list[DriftTest]:
+    cfg = baseline.monitoring_config
+    rows: list[DriftTest] = []
+    for name, feat in baseline.features.items():
+        cur = current.columns.get(name)
+        if cur is None or cur.num_present == 0:
+            continue
+        if feat.inferred_type in NUMERIC and feat.kll is not None and cur.kll is not None and not cur.kll.is_empty:
+            limit = _threshold(cfg, feat, "comparison_threshold")
+            got = _kll_linf(feat, cur, robust=True)
+            assert got is not None
+            robust_value, simple, bound = got
+            small = min(feat.kll.n, cur.kll.n) <= 1000 and name in baseline_raw and name in raw
+            rows.append(DriftTest(name, "ks_sketch_robust", robust_value, None, limit, robust_value > limit, default=not small,
+                                  note=f"L-infinity between KLL sketches minus {ROBUST_C}*sqrt((n+m)/(nm)) (SageMaker Robust)"))
+            rows.append(DriftTest(name, "ks_sketch", simple, None, limit, simple > limit,
+                                  note=f"error bound +/-{bound:.4g} (KLL rank error of both sketches)"))
+            if name in baseline_raw and name in raw:
+                ks = stats.ks_2samp(baseline_raw[name], raw[name])
+                rows.append(DriftTest(name, "ks_2samp", ks.statistic, ks.pvalue, alpha, ks.pvalue < alpha, default=small))
+            edges = _bins(feat)
+            if edges is not None:
+                e, a = _binned(feat, edges, raw.get(name), cur)
+                if e.sum() > 0 and a.sum() > 0:
+                    psi = stats.psi(e, a)
+                    rows.append(DriftTest(name, "psi", psi, None, 0.2, psi > 0.2, note="baseline deciles; empty bins floored at 1e-4"))
+                    js = stats.jensenshannon(e, a, base=2)
+                    rows.append(DriftTest(name, "jensenshannon", js, None, 0.1, js > 0.1, note="base 2, baseline deciles"))
+            spread = feat.std_dev or 0.0
+            if spread > 0:
+                if name in baseline_raw and name in raw:
+                    w = stats.wasserstein_distance(baseline_raw[name], raw[name])
+                else:
+                    w = _wasserstein_from_sketches(feat.kll, cur.kll)
+                rows.append(DriftTest(name, "wasserstein_normed", w / spread, None, 0.1, w / spread > 0.1,
+                                      note="W1 / baseline std_dev"))
+        elif feat.categories and cur.categories:
+            limit = _threshold(cfg, feat, "categorical_comparison_threshold")
+            names, b, c = _frequencies(feat, cur)
+            n, m = b.sum(), c.sum()
+            small = m <= 1000
+            simple = stats.linf(b, c)
+            robust_value = max(0.0, simple - ROBUST_C * math.sqrt((n + m) / (n * m)))
+            rows.append(DriftTest(name, "linf_robust", robust_value, None, limit, robust_value > limit, default=not small,
+                                  note="L-infinity between category frequencies (SageMaker LInfinity, Robust)"))
+            if len(names) > 1:
+                chi = stats.chi2_contingency(np.vstack([b, c]), correction=False)
+                rows.append(DriftTest(name, "chi2_contingency", chi.statistic, chi.pvalue, alpha, chi.pvalue < alpha, default=small,
+                                      note=f"dof {chi.dof}; baseline vs window counts"))
+            js = stats.jensenshannon(b, c, base=2)
+            rows.append(DriftTest(name, "jensenshannon", js, None, 0.1, js > 0.1, note="base 2, category frequencies"))
+            psi = stats.psi(b, c)
+            rows.append(DriftTest(name, "psi", psi, None, 0.2, psi > 0.2, note="categories; empty floored at 1e-4"))
+    if fdr:
+        tested = [r for r in rows if r.pvalue is not None]
+        if tested:
+            for r, adj in zip(tested, _bh([r.pvalue for r in tested if r.pvalue is not None]), strict=True):
+                r.pvalue_adjusted = adj
+                r.drift = adj < r.threshold
+    return rows
+
+
+def _metrics(current: Profile, drift_values: dict[str, float], emit: bool) -> list[dict[str, Any]]:
+    if not emit:
+        return []
+    out: list[dict[str, Any]] = []
+    for name, col in current.columns.items():
+        if col.moments is not None and col.moments.count:
+            m = col.moments
+            out.append({"MetricName": f"feature_data_{name}", "StatisticValues": {
+                "SampleCount": m.count, "Sum": m.sum, "Minimum": m.min, "Maximum": m.max, "Average": m.mean}})
+        out.append({"MetricName": f"feature_non_null_{name}", "Value": col.completeness})
+        if name in drift_values:
+            out.append({"MetricName": f"feature_baseline_drift_{name}", "Value": drift_values[name]})
+    return out
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+def _as_time(t: datetime | str | None) -> datetime | None:
+    if t is None:
+        return None
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def _numeric_values(frame: pl.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
+    out = {}
+    for n in names:
+        if n in frame.columns:
+            s = frame[n]
+            if s.dtype == pl.String:
+                s = s.str.strip_chars().cast(pl.Float64, strict=False)
+            elif s.dtype.is_numeric():
+                s = s.cast(pl.Float64)
+            else:
+                continue
+            out[n] = s.drop_nulls().to_numpy()
+    return out
+
+
+def run_monitor(
+    baseline: str | Path | Baseline,
+    data: Any,
+    *,
+    out: str | Path | None = None,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    on_bad_record: Literal["fail", "skip"] = "fail",
+    has_header: bool = True,
+    output_columns_position: Literal["START", "END"] = "START",
+    baseline_data: Any = None,
+    alpha: float = 0.05,
+    fdr: bool = False,
+    dataset_drift_share: float = 0.5,
+) -> MonitorRun:
+    """Run a data-quality monitor over ``data`` (a capture folder or file, a table path, or an
+    in-memory table) in the window [start, end), against ``baseline``; write the outputs to
+    ``out`` when given. ``baseline_data`` (the raw training data) enables exact KS and
+    Wasserstein tests in the drift table. Never raises for bad data: the run is Failed with
+    its reason instead."""
+    run = MonitorRun(status="Failed", start=_as_time(start), end=_as_time(end))
+    staging: Path | None = None
+    try:
+        base = load_baseline(baseline)
+        frame, bad = _read_window(data, run, on_bad_record, has_header, output_columns_position)
+        run.bad_records, run.bad_records_summary = bad
+        frame = _positional(frame, base)
+        if frame.height == 0:
+            raise DriftlineError("no data in the analysis window (an empty window fails, as in SageMaker)")
+        current = Profile()
+        current.update(frame)
+        run.item_count = frame.height
+        run.statistics = statistics_json(current)
+        cfg = base.monitoring_config
+        run.violations, drift_values = _checks(base, current)
+        if str(cfg.get("evaluate_constraints", "Enabled")) != "Enabled":
+            run.violations = []
+        numeric = [n for n, f in base.features.items() if f.inferred_type in NUMERIC]
+        raw = _numeric_values(frame, numeric)
+        base_raw: dict[str, np.ndarray] = {}
+        if baseline_data is not None:
+            from driftline.io import read_table
+
+            bframe = baseline_data if isinstance(baseline_data, pl.DataFrame) else read_table(baseline_data, has_header=has_header).frame
+            base_raw = _numeric_values(_positional(bframe, base), numeric)
+        run.drift = _drift_table(base, current, raw, base_raw, alpha=alpha, fdr=fdr)
+        run.drifted_features = sorted({d.feature for d in run.drift if d.default and d.drift} | {v.feature_name for v in run.violations if v.constraint_check_type == "baseline_drift_check"})
+        compared = {d.feature for d in run.drift if d.default}
+        run.dataset_drift = bool(compared) and bool( len(run.drifted_features) / len(compared) >= dataset_drift_share)
+        run.metrics = _metrics(current, drift_values, str(cfg.get("emit_metrics", "Enabled")) == "Enabled")
+        run.status = "CompletedWithViolations" if run.violations else "Completed"
+        run.reason = f"Job completed successfully with {len(run.violations)} violations." if run.violations else ""
+        if out is not None:
+            out_dir = Path(out)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+            write_json(staging / "statistics.json", run.statistics)
+            write_json(staging / "constraint_violations.json", {"violations": [v.to_json() for v in run.violations]})
+            write_json(staging / "metrics.json", {"metrics": run.metrics})
+            write_json(staging / "drift.json", {
+                "alpha": alpha, "fdr": fdr, "dataset_drift": run.dataset_drift,
+                "drifted_features": run.drifted_features, "tests": [d.to_json() for d in run.drift]})
+            for f in sorted(staging.iterdir()):
+                f.replace(out_dir / f.name)
+    except Exception as e:  # a run records Failed with its reason instead of dying half-written
+        run.status = "Failed"
+        run.reason = str(e) if isinstance(e, DriftlineError | OSError | ValueError) else f"internal error: {type(e).__name__}: {e}"
+        run.violations, run.drift, run.metrics = [], [], []
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    if out is not None:
+        out_dir = Path(out)
+        if run.status == "Failed":
+            for name in ("statistics.json", "constraint_violations.json", "metrics.json", "drift.json"):
+                (out_dir / name).unlink(missing_ok=True)
+        write_json(out_dir / "monitoring_run.json", run.summary())
+    return run
+
+
+def _read_window(
+    data: Any, run: MonitorRun, on_bad_record: Literal["fail", "skip"], has_header: bool, position: Literal["START", "END"]
+) -> tuple[pl.DataFrame, tuple[int, str]]:
+    from driftline.io import METADATA_COLUMNS, read_capture, read_table
+
+    if isinstance(data, str | Path) and _is_capture(Path(data)):
+        cap = read_capture(data, start=run.start, end=run.end, on_bad_record=on_bad_record, output_columns_position=position)
+        frame = cap.frame.drop([c for c in METADATA_COLUMNS if c in cap.frame.columns])
+        return frame, (cap.bad_records.total, cap.bad_records.summary() if cap.bad_records.total else "")
+    table = read_table(data, has_header=has_header, on_bad_record=on_bad_record)
+    return table.frame, (table.bad_records.total, table.bad_records.summary() if table.bad_records.total else "")

@@ -1,0 +1,267 @@
+"""Profiles: mergeable per-column summaries of a dataset, the basis of baselines and monitors.
+
+A :class:`Profile` is built batch by batch (:meth:`Profile.update`) and merged across files,
+partitions or workers (:meth:`Profile.merge`): counts and moments merge exactly, quantiles within
+the KLL sketch's rank-error bound, category counts exactly up to ``category_cap`` distinct values
+(then as a Misra-Gries frequent-items summary), and distinct counts exactly up to 4096 values
+(then as a k-minimum-values estimate, about 1.6 % standard error).
+
+Types are inferred per value as Deequ (and so SageMaker Model Monitor) does on text: a value is
+Integral if it reads as an integer, Fractional if it reads as a decimal or scientific number,
+Boolean if it is ``true``/``false``, String otherwise; nulls and empty strings are missing.
+Typed columns (Parquet, in-memory) map directly: integers are Integral, floats Fractional.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from driftline.stats import KllSketch, Moments, count_categories, moments
+
+__all__ = ["ColumnProfile", "InferredType", "Profile", "TYPE_NAMES"]
+
+InferredType = Literal["Integral", "Fractional", "String", "Boolean", "Unknown"]
+TYPE_NAMES: tuple[str, ...] = ("Integral", "Fractional", "Boolean", "String")
+
+_INTEGRAL = r"^[+-]?\d+$"
+_FRACTIONAL = r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$|^(?i)[+-]?(nan|inf|infinity)$"
+_BOOLEAN = r"^(?i)(true|false)$"
+_KMV_K = 4096
+_U64 = np.uint64
+
+
+def _seed_of(name: str) -> int:
+    # one seed per column, so sketches of different columns make independent random choices
+    return zlib.crc32(name.encode("utf-8"))
+
+
+@dataclass
+class ColumnProfile:
+    """Summary of one column. ``type_counts`` counts present values by inferred type."""
+
+    name: str
+    num_present: int = 0
+    num_missing: int = 0
+    type_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPE_NAMES, 0))
+    moments: Moments | None = None
+    kll: KllSketch | None = None
+    categories: dict[str, int] = field(default_factory=dict)
+    categories_exact: bool = True
+    category_cap: int = 10_000
+    # smallest 64-bit hashes of distinct present values (k-minimum-values)
+    kmv: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=_U64))
+    kll_k: int = 2048
+    kll_c: float = 0.64
+
+    @property
+    def inferred_type(self) -> InferredType:
+        """Deequ's rule: all missing -> Unknown; any String (or Boolean mixed with numbers) ->
+        String; else Boolean, Fractional, Integral in that order."""
+        t = self.type_counts
+        if self.num_present == 0:
+            return "Unknown"
+        if t["String"] > 0 or (t["Boolean"] > 0 and (t["Integral"] > 0 or t["Fractional"] > 0)):
+            return "String"
+        if t["Boolean"] > 0:
+            return "Boolean"
+        if t["Fractional"] > 0:
+            return "Fractional"
+        return "Integral"
+
+    @property
+    def completeness(self) -> float:
+        total = self.num_present + self.num_missing
+        return self.num_present / total if total else 0.0
+
+    def type_share(self, expected: str) -> float:
+        """Share of present values compatible with ``expected`` (an Integral value is also a valid
+        Fractional, anything is a valid String)."""
+        if self.num_present == 0:
+            return 1.0
+        t = self.type_counts
+        match expected:
+            case "Integral":
+                ok = t["Integral"]
+            case "Fractional":
+                ok = t["Integral"] + t["Fractional"]
+            case "Boolean":
+                ok = t["Boolean"]
+            case _:
+                ok = self.num_present
+        return ok / self.num_present
+
+    @property
+    def distinct_count(self) -> float:
+        if len(self.kmv) < _KMV_K:
+            return float(len(self.kmv))
+        kth = float(self.kmv[_KMV_K - 1]) / float(2**64)
+        return (_KMV_K - 1) / kth if kth > 0 else float(len(self.kmv))
+
+    # -- building ------------------------------------------------------------------------------
+
+    def update(self, s: pl.Series) -> None:
+        """Add one batch of this column's values."""
+        dtype = s.dtype
+        if dtype == pl.Null:
+            self.num_missing += len(s)
+            return
+        if dtype == pl.String or dtype == pl.Categorical or isinstance(dtype, pl.Enum):
+            self._update_text(s.cast(pl.String))
+        elif dtype == pl.Boolean:
+            present = s.drop_nulls()
+            self.num_missing += len(s) - len(present)
+            self.num_present += len(present)
+            self.type_counts["Boolean"] += len(present)
+            self._update_categories(present.cast(pl.String).str.to_lowercase())
+        elif dtype.is_integer() or dtype.is_float() or dtype.is_decimal():
+            nulls = s.null_count()
+            self.num_missing += nulls
+            self.num_present += len(s) - nulls
+            self.type_counts["Integral" if dtype.is_integer() else "Fractional"] += len(s) - nulls
+            self._update_numbers(s.cast(pl.Float64).drop_nulls())
+            self._update_categories(s.drop_nulls().cast(pl.String))
+        else:
+            # dates, lists, structs...: profiled as their text form
+            self._update_text(s.cast(pl.String))
+
+    def _update_text(self, s: pl.Series) -> None:
+        t = s.str.strip_chars()
+        frame = pl.DataFrame({"v": t}).select(
+            missing=(pl.col("v").is_null() | (pl.col("v") == "")),
+            integral=pl.col("v").str.contains(_INTEGRAL),
+            fractional=pl.col("v").str.contains(_FRACTIONAL) & ~pl.col("v").str.contains(_INTEGRAL),
+            boolean=pl.col("v").str.contains(_BOOLEAN),
+        )
+        counts = frame.select(pl.all().fill_null(False).sum()).row(0, named=True)
+        missing = int(counts["missing"])
+        self.num_missing += missing
+        self.num_present += len(s) - missing
+        self.type_counts["Integral"] += int(counts["integral"])
+        self.type_counts["Fractional"] += int(counts["fractional"])
+        self.type_counts["Boolean"] += int(counts["boolean"])
+        self.type_counts["String"] += len(s) - missing - int(counts["integral"] + counts["fractional"] + counts["boolean"])
+        numeric_mask = (frame["integral"] | frame["fractional"]).fill_null(False)
+        if numeric_mask.any():
+            self._update_numbers(t.filter(numeric_mask).cast(pl.Float64, strict=False).drop_nulls())
+        present = t.filter(~frame["missing"].fill_null(True))
+        self._update_categories(present)
+
+    def _update_numbers(self, values: pl.Series) -> None:
+        if len(values) == 0:
+            return
+        m = moments(values)
+        self.moments = m if self.moments is None else self.moments.merge(m)
+        if self.kll is None:
+            self.kll = KllSketch(self.kll_k, self.kll_c, _seed_of(self.name))
+        self.kll.update(values)
+
+    def _update_distinct(self, present: pl.Series) -> None:
+        if len(present) == 0:
+            return
+        hashes = present.unique().hash(seed=0x5EED).to_numpy().astype(_U64, copy=False)
+        merged = np.union1d(self.kmv, hashes)
+        self.kmv = merged[:_KMV_K] if len(merged) > _KMV_K else merged
+
+    @property
+    def numeric_so_far(self) -> bool:
+        return self.type_counts["String"] == 0 and self.type_counts["Boolean"] == 0
+
+    def _update_categories(self, present: pl.Series) -> None:
+        if len(present) == 0:
+            return
+        self._update_distinct(present)
+        if not self.categories_exact and self.numeric_so_far:
+            return  # a high-cardinality numeric column: quantiles describe it, not categories
+        cats, counts, _ = count_categories(present)
+        if len(cats) > self.category_cap:
+            # only the batch's largest counts can survive the Misra-Gries cut below
+            top = np.argsort(-counts.astype(np.int64), kind="stable")[: self.category_cap + 1]
+            cats, counts = [cats[i] for i in top], counts[top]
+            self.categories_exact = False
+        self._add_category_counts(dict(zip(cats, counts.tolist(), strict=True)))
+        if not self.categories_exact and self.numeric_so_far:
+            self.categories = {}
+
+    def _add_category_counts(self, add: dict[str, int]) -> None:
+        cats = self.categories
+        for k, v in add.items():
+            cats[k] = cats.get(k, 0) + v
+        if len(cats) > self.category_cap:
+            # Misra-Gries: keep the `cap` largest counters, each lowered by the first dropped one.
+            self.categories_exact = False
+            ordered = sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))
+            cut = ordered[self.category_cap][1]
+            self.categories = {k: v - cut for k, v in ordered[: self.category_cap] if v > cut}
+
+    def merge(self, other: ColumnProfile) -> ColumnProfile:
+        """The profile of the union of the two parts' rows (``self`` is not modified)."""
+        out = ColumnProfile(self.name, category_cap=self.category_cap, kll_k=self.kll_k, kll_c=self.kll_c)
+        out.num_present = self.num_present + other.num_present
+        out.num_missing = self.num_missing + other.num_missing
+        out.type_counts = {k: self.type_counts[k] + other.type_counts[k] for k in TYPE_NAMES}
+        if self.moments is None or other.moments is None:
+            out.moments = self.moments or other.moments
+        else:
+            out.moments = self.moments.merge(other.moments)
+        if self.kll is not None:
+            out.kll = self.kll.copy()
+            if other.kll is not None:
+                out.kll.merge(other.kll)
+        elif other.kll is not None:
+            out.kll = other.kll.copy()
+        out.categories = dict(self.categories)
+        out.categories_exact = self.categories_exact and other.categories_exact
+        out._add_category_counts(other.categories)
+        merged = np.union1d(self.kmv, other.kmv)
+        out.kmv = merged[:_KMV_K]
+        return out
+
+
+@dataclass
+class Profile:
+    """Per-column profiles of a dataset, in column order."""
+
+    columns: dict[str, ColumnProfile] = field(default_factory=dict)
+    item_count: int = 0
+    kll_k: int = 2048
+    kll_c: float = 0.64
+    category_cap: int = 10_000
+
+    @classmethod
+    def of(cls, data: pl.DataFrame | Any, *, exclude: tuple[str, ...] = (), **kwargs: Any) -> Profile:
+        """Profile of one in-memory table (Polars, or anything :func:`driftline.io.read_table` reads)."""
+        p = cls(**kwargs)
+        if not isinstance(data, pl.DataFrame):
+            from driftline.io import read_table
+
+            data = read_table(data).frame
+        p.update(data, exclude=exclude)
+        return p
+
+    def update(self, batch: pl.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
+        """Add one batch of rows (columns not seen before start with the rows before as missing)."""
+        for name in batch.columns:
+            if name in exclude:
+                continue
+            col = self.columns.get(name)
+            if col is None:
+                col = ColumnProfile(name, num_missing=self.item_count, category_cap=self.category_cap, kll_k=self.kll_k, kll_c=self.kll_c)
+                self.columns[name] = col
+            col.update(batch[name])
+        for name, col in self.columns.items():
+            if name not in batch.columns:
+                col.num_missing += batch.height
+        self.item_count += batch.height
+
+    def merge(self, other: Profile) -> Profile:
+        out = Profile(item_count=self.item_count + other.item_count, kll_k=self.kll_k, kll_c=self.kll_c, category_cap=self.category_cap)
+        for name in list(self.columns) + [n for n in other.columns if n not in self.columns]:
+            a = self.columns.get(name) or ColumnProfile(name, num_missing=self.item_count, kll_k=self.kll_k, kll_c=self.kll_c)
+            b = other.columns.get(name) or ColumnProfile(name, num_missing=other.item_count, kll_k=self.kll_k, kll_c=self.kll_c)
+            out.columns[name] = a.merge(b)
+        return out
