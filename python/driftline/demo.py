@@ -1,13 +1,17 @@
-"""``driftline demo``: every statistic of :mod:`driftline.stats` on two built-in samples.
+"""``driftline demo``.
 
-The samples are generated from a seed, so the output is the same on every machine: a numeric
-feature whose current sample is shifted and wider than its baseline, a categorical feature whose
-current sample gains a category, and feature attributions whose ranking changes.
+:func:`run_scenario` (the default) is the data-quality scenario: it writes the built-in training
+data and three days of captured traffic (:mod:`driftline.scenario`), builds the baseline, runs
+the 72 hourly monitors and summarises what they found. :func:`run_demo` (``--stats``) compares
+two built-in samples with every statistic of :mod:`driftline.stats`. Both are deterministic.
 """
 
 from __future__ import annotations
 
+import sys
+from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -114,3 +118,61 @@ def render(rows: list[Row], summary: dict[str, str]) -> str:
 
 def run_demo(seed: int = 7, rows: int = 50_000) -> str:
     return render(*compute_rows(seed, rows))
+
+
+def run_scenario(out: Path, *, seed: int = 7, progress: bool | None = None) -> str:
+    """Write the scenario under ``out/data``, the baseline under ``out/baseline`` and one
+    monitoring run per hour under ``out/monitoring/yyyy/mm/dd/hh``; return the summary."""
+    from driftline.baseline import suggest_baseline
+    from driftline.monitor import MonitorRun, run_monitor
+    from driftline.scenario import write_scenario
+
+    if progress is None:
+        progress = sys.stderr.isatty()
+    sc = write_scenario(out / "data", seed=seed)
+    baseline, _ = suggest_baseline(sc.train_path, has_header=False)
+    baseline.write(out / "baseline")
+    runs: list[tuple[int, MonitorRun]] = []
+    for i, hour in enumerate(sc.hours):
+        end = hour + (sc.hours[1] - sc.hours[0])
+        run_dir = out / "monitoring" / hour.strftime("%Y/%m/%d/%H")
+        runs.append((i // 24 + 1, run_monitor(baseline, sc.capture_dir, start=hour, end=end, out=run_dir)))
+        if progress:
+            r = runs[-1][1]
+            print(f"\r  monitoring {hour:%Y-%m-%d %H}:00  [{i + 1:>2}/{len(sc.hours)}]  {r.status:<24}", end="", file=sys.stderr, flush=True)
+    if progress:
+        print(file=sys.stderr)
+
+    def label(col: str) -> str:
+        return f"{sc.feature_names.get(col, col)} ({col})"
+
+    lines = [
+        f"driftline demo: model '{sc.endpoint}', baseline from {sc.train_rows} training rows, "
+        f"{len(runs)} hourly data-quality runs of {sc.rows_per_hour} captured requests",
+        "",
+    ]
+    found: dict[tuple[int, str, str], int] = defaultdict(int)
+    for day in sorted({d for d, _ in runs}):
+        day_runs = [r for d, r in runs if d == day]
+        statuses = defaultdict(int)
+        for r in day_runs:
+            statuses[r.status] += 1
+            for v in r.violations:
+                found[(day, v.feature_name, v.constraint_check_type)] += 1
+        n_viol = sum(len(r.violations) for r in day_runs)
+        when = sc.day_window(day)[0].strftime("%Y-%m-%d")
+        status_text = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+        lines.append(f"day {day} ({when}): {len(day_runs)} runs: {status_text}; {n_viol} violations")
+        for (d, col, check), hours in sorted(found.items()):
+            if d == day:
+                lines.append(f"    {label(col):<26} {check:<26} in {hours:>2} of {len(day_runs)} hours")
+    lines += ["", "injected problems:"]
+    for inj in sc.injected:
+        hours = found.get((inj.day, inj.column, inj.check), 0)
+        verdict = "DETECTED" if hours else "MISSED"
+        lines.append(f"  day {inj.day}: {inj.description:<58} -> {inj.check} {verdict} ({hours}/24 hours)")
+    false_alarms = sum(n for (d, _, _), n in found.items() if d != 2)
+    lines += ["", f"false alarms on days 1 and 3: {false_alarms}", "", f"files: {out}/data (scenario), {out}/baseline, {out}/monitoring/yyyy/mm/dd/hh"]
+    text = "\n".join(lines)
+    (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
+    return text
