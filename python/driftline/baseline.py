@@ -259,8 +259,11 @@ def load_baseline(source: str | Path | Baseline) -> Baseline:
     if isinstance(source, Baseline):
         return source
     root = Path(source)
-    stats_doc = _read_json(root / "statistics.json")
-    cons_path = root / "constraints.json"
+    stats_path, cons_path = root / "statistics.json", root / "constraints.json"
+    if not stats_path.exists() and not cons_path.exists():
+        raise InvalidInputError(f"{root}: a baseline folder needs statistics.json and/or constraints.json")
+    # constraints alone still give the type, completeness and domain checks; drift needs statistics
+    stats_doc = _read_json(stats_path) if stats_path.exists() else {}
     cons_doc = _read_json(cons_path) if cons_path.exists() else {}
     return Baseline(stats_doc, cons_doc, _features_from(stats_doc, cons_doc, str(root)))
 

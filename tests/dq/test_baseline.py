@@ -1,0 +1,132 @@
+"""Baselines in SageMaker's formats: statistics.json, suggested constraints.json, and reading
+SageMaker-written files back."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from driftline.baseline import DEFAULT_MONITORING_CONFIG, load_baseline, suggest_baseline
+from driftline.errors import InvalidInputError
+
+
+def _frame(n: int = 2000, seed: int = 0) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame(
+        {
+            "_c0": rng.normal(10, 2, n).round(4).astype(str),
+            "_c1": rng.integers(0, 100, n).astype(str),
+            "_c2": rng.choice(["red", "green", "blue"], n),
+            "_c3": np.where(rng.random(n) < 0.1, "", rng.normal(size=n).astype(str)),
+        }
+    )
+
+
+def test_statistics_follow_sagemaker_schema() -> None:
+    df = _frame()
+    baseline, _ = suggest_baseline(df)
+    doc = baseline.statistics
+    assert doc["version"] == 0.0 and doc["dataset"] == {"item_count": 2000}
+    f0 = doc["features"][0]
+    assert f0["name"] == "_c0" and f0["inferred_type"] == "Fractional"
+    num = f0["numerical_statistics"]
+    x = df["_c0"].cast(pl.Float64).to_numpy()
+    assert num["common"] == {"num_present": 2000, "num_missing": 0}
+    assert num["mean"] == pytest.approx(x.mean(), rel=1e-12)
+    assert num["sum"] == pytest.approx(x.sum(), rel=1e-12)
+    assert num["std_dev"] == pytest.approx(x.std(), rel=1e-10)  # population std, as SageMaker
+    assert (num["min"], num["max"]) == (x.min(), x.max())
+    buckets = num["distribution"]["kll"]["buckets"]
+    assert len(buckets) == 10
+    assert buckets[0]["lower_bound"] == x.min() and buckets[-1]["upper_bound"] == pytest.approx(x.max())
+    assert sum(b["count"] for b in buckets) == 2000  # exact: 2000 values fit in a k=2048 sketch
+    np.testing.assert_array_equal([b["count"] for b in buckets], np.histogram(x, 10)[0])
+    sketch = num["distribution"]["kll"]["sketch"]
+    assert sketch["parameters"] == {"c": 0.64, "k": 2048.0}
+    s2 = doc["features"][2]
+    assert s2["inferred_type"] == "String"
+    cats = {b["value"]: b["count"] for b in s2["string_statistics"]["distribution"]["categorical"]["buckets"]}
+    assert cats == dict(zip(*np.unique(df["_c2"].to_numpy(), return_counts=True)))
+    assert s2["string_statistics"]["distinct_count"] == 3.0
+
+
+def test_suggested_constraints() -> None:
+    df = _frame()
+    baseline, _ = suggest_baseline(df)
+    feats = {f["name"]: f for f in baseline.constraints["features"]}
+    assert feats["_c0"]["completeness"] == 1.0 and feats["_c0"]["num_constraints"] == {"is_non_negative": True}
+    assert feats["_c1"]["inferred_type"] == "Integral"
+    assert feats["_c2"]["string_constraints"] == {"domains": ["blue", "green", "red"]}
+    # ~90 % complete over 2000 rows: lower end of the 95 % interval, rounded down to 2 decimals
+    p = feats["_c3"]["completeness"]
+    present = int((df["_c3"] != "").sum()) / 2000
+    assert p == math.floor((present - 1.96 * math.sqrt(present * (1 - present) / 2000)) * 100) / 100
+    assert baseline.constraints["monitoring_config"] == DEFAULT_MONITORING_CONFIG
+
+
+def test_written_baseline_round_trips_and_is_deterministic(tmp_path: Path) -> None:
+    csv = tmp_path / "train.csv"
+    _frame().write_csv(csv, include_header=False)
+    a, _ = suggest_baseline(csv, has_header=False, batch_rows=300)
+    b, _ = suggest_baseline(csv, has_header=False, batch_rows=300)
+    a.write(tmp_path / "a")
+    b.write(tmp_path / "b")
+    for name in ("statistics.json", "constraints.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    loaded = load_baseline(tmp_path / "a")
+    assert list(loaded.features) == ["_c0", "_c1", "_c2", "_c3"]
+    f = loaded.features["_c0"]
+    assert f.kll is not None and f.kll.n == 2000 and f.completeness == 1.0
+    assert loaded.features["_c2"].domains == ["blue", "green", "red"]
+
+
+def test_batches_give_the_same_baseline_as_one_pass(tmp_path: Path) -> None:
+    csv = tmp_path / "train.csv"
+    _frame(5000).write_csv(csv)
+    one, _ = suggest_baseline(csv, batch_rows=10_000)
+    many, _ = suggest_baseline(csv, batch_rows=700)
+    for f1, f2 in zip(one.statistics["features"], many.statistics["features"], strict=True):
+        assert f1["inferred_type"] == f2["inferred_type"]
+        key = "numerical_statistics" if "numerical_statistics" in f1 else "string_statistics"
+        assert f1[key]["common"] == f2[key]["common"]
+        if key == "numerical_statistics":
+            assert f1[key]["mean"] == pytest.approx(f2[key]["mean"], rel=1e-12)
+            assert f1[key]["std_dev"] == pytest.approx(f2[key]["std_dev"], rel=1e-9)
+
+
+def test_bad_baselines_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="statistics.json and/or constraints.json"):
+        load_baseline(tmp_path)
+    (tmp_path / "statistics.json").write_text('{"features": [ {"name": "a", ')
+    with pytest.raises(InvalidInputError, match=r"statistics.json: line 1: not valid JSON"):
+        load_baseline(tmp_path)
+    with pytest.raises(InvalidInputError, match="no rows"):
+        suggest_baseline(pl.DataFrame({"a": pl.Series([], dtype=pl.String)}))
+
+
+@pytest.mark.shared
+def test_sagemaker_written_baselines_load(shared_dir: Path, tmp_path: Path) -> None:
+    ref = shared_dir / "reference" / "sagemaker"
+    shutil.copy(ref / "constraints-numeric.json", tmp_path / "constraints.json")
+    numeric = load_baseline(tmp_path)
+    assert list(numeric.features) == [f"_c{i}" for i in range(6)]
+    assert all(f.inferred_type == "Fractional" and f.completeness == 1.0 and f.is_non_negative for f in numeric.features.values())
+    assert numeric.monitoring_config["distribution_constraints"]["comparison_method"] == "Robust"
+    strings = tmp_path / "strings"
+    strings.mkdir()
+    shutil.copy(ref / "statistics-string-feature.json", strings / "statistics.json")
+    shutil.copy(ref / "constraints-string-feature.json", strings / "constraints.json")
+    b = load_baseline(strings)
+    assert b.item_count == 418
+    assert b.features["message"].categories == {"preproc-not-YET-supported-for-csv-json": 418}
+    assert b.features["message"].domains == ["preproc-not-YET-supported-for-csv-json"]
+    assert b.features["second_message"].domains == ["preproc-not-YET-supported-for-csv-json"]
+    # SageMaker's own keys beside the ones driftline knows stay available
+    assert b.monitoring_config["distribution_constraints"]["comparison_threshold"] == 1.0
+    assert json.loads(json.dumps(b.constraints)) == b.constraints
