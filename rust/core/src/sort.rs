@@ -2,11 +2,17 @@
 //! Wasserstein, energy distance, Cramér-von Mises, ...).
 //!
 //! Large inputs use an LSD radix sort on an order-preserving `u64` image of each `f64` (sign bit
-//! set for non-negative values, all bits flipped for negative ones): 8 passes of 8 bits, each a
-//! counting scatter, with passes skipped when every key has the same digit (small integers, for
-//! example, share their low mantissa bits). Small inputs use `sort_unstable_by(f64::total_cmp)`.
-//! 8-bit digits beat 11-bit ones from ~10^6 values on (measured on a 2-core EPYC VM: 2048 write
-//! streams per scatter thrash the cache and TLB, 256 do not).
+//! set for non-negative values, all bits flipped for negative ones): passes of 8 bits, each a
+//! counting scatter, skipping digits that every key shares (small integers, for example, share
+//! their low mantissa bytes). From 2^16 values on, only the 5 most significant varying digits
+//! get passes and the runs that tie on them are finished by a comparison sort (short runs for
+//! smooth data: one scan instead of up to 3 more passes). Small inputs use
+//! `sort_unstable_by(f64::total_cmp)`.
+//!
+//! Measured on the 2-core EPYC VM (single thread, normal data): 12-14 ns per value at 10^6 and
+//! 21-23 ns at 10^7, against 53 and 69 ns for `numpy.sort` and 30 ns for `sort_unstable_by`.
+//! 8-bit digits beat 11-bit ones from ~10^6 values on: 2048 write streams per scatter thrash
+//! the cache and TLB, 256 do not.
 //!
 //! `-0.0` is replaced by `0.0` so that the two zeros, which compare equal as numbers, also sort
 //! and compare as one value: the KS CDF walk, like numpy's `searchsorted`, must treat them as tied.
@@ -16,6 +22,10 @@ const RADIX_MIN_LEN: usize = 2048;
 const RADIX_BITS: u32 = 8;
 const BUCKETS: usize = 1 << RADIX_BITS;
 const PASSES: usize = 64usize.div_ceil(RADIX_BITS as usize);
+/// Large inputs are radix-sorted on this many leading varying digits (40 bits: below 10^8 values
+/// of a smooth distribution few share them), the rest by sorting the runs that tie on them.
+const TOP_DIGITS: usize = 5;
+const TOP_MIN_LEN: usize = 1 << 16;
 
 /// Order-preserving key of a non-NaN `x`: `key(x) < key(y)` iff `x < y`; `-0.0` and `0.0` get
 /// the same key, and every key is below `u64::MAX` (free for use as a sentinel).
@@ -61,42 +71,73 @@ pub fn sorted_keys_without_nan(x: &[f64]) -> (Vec<u64>, usize) {
 /// LSD radix sort of the keys of the non-NaN values of `x`; the last pass writes `out(key)`.
 fn radix_sort(x: &[f64], out: impl Fn(u64) -> u64) -> (Vec<u64>, usize) {
     let mut keys: Vec<u64> = Vec::with_capacity(x.len());
-    let mut counts = vec![[0usize; BUCKETS]; PASSES];
+    // On the stack with constant bounds, so the per-digit increments are unrolled.
+    let mut counts = [[0usize; BUCKETS]; PASSES];
     for &v in x {
         if v.is_nan() {
             continue;
         }
         let k = key(v);
         keys.push(k);
-        for (p, c) in counts.iter_mut().enumerate() {
-            c[((k >> (p as u32 * RADIX_BITS)) as usize) & (BUCKETS - 1)] += 1;
+        for p in 0..PASSES {
+            counts[p][((k >> (p as u32 * RADIX_BITS)) as usize) & (BUCKETS - 1)] += 1;
         }
     }
     let len = keys.len();
     let nan = x.len() - len;
     // A digit shared by every key needs no pass (e.g. the low mantissa bytes of small integers).
-    let moving: Vec<usize> = (0..PASSES).filter(|&p| !counts[p].iter().any(|&k| k == len)).collect();
-    if moving.is_empty() {
-        keys.iter_mut().for_each(|k| *k = out(*k));
-        return (keys, nan);
+    let mut moving: Vec<usize> = (0..PASSES).filter(|&p| !counts[p].contains(&len)).collect();
+    // Large inputs: sort on the TOP_DIGITS most significant varying digits only, then finish the
+    // (short) runs that share them; fewer passes over memory than a full LSD sort.
+    let finish_shift = if moving.len() > TOP_DIGITS && len >= TOP_MIN_LEN {
+        moving.drain(..moving.len() - TOP_DIGITS);
+        Some(moving[0] as u32 * RADIX_BITS)
+    } else {
+        None
+    };
+    if !moving.is_empty() {
+        let mut other = vec![0u64; len];
+        for (step, &p) in moving.iter().enumerate() {
+            let mut offsets = [0usize; BUCKETS];
+            let mut total = 0;
+            for (o, &k) in offsets.iter_mut().zip(counts[p].iter()) {
+                *o = total;
+                total += k;
+            }
+            let shift = p as u32 * RADIX_BITS;
+            if step + 1 == moving.len() && finish_shift.is_none() {
+                scatter(&keys, &mut other, &mut offsets, shift, &out);
+            } else {
+                scatter(&keys, &mut other, &mut offsets, shift, |k| k);
+            }
+            std::mem::swap(&mut keys, &mut other);
+        }
     }
-    let mut other = vec![0u64; len];
-    for (step, &p) in moving.iter().enumerate() {
-        let mut offsets = [0usize; BUCKETS];
-        let mut total = 0;
-        for (o, &k) in offsets.iter_mut().zip(counts[p].iter()) {
-            *o = total;
-            total += k;
-        }
-        let shift = p as u32 * RADIX_BITS;
-        if step + 1 == moving.len() {
-            scatter(&keys, &mut other, &mut offsets, shift, &out);
-        } else {
-            scatter(&keys, &mut other, &mut offsets, shift, |k| k);
-        }
-        std::mem::swap(&mut keys, &mut other);
+    match finish_shift {
+        Some(shift) => finish_runs(&mut keys, shift, out),
+        None if moving.is_empty() => keys.iter_mut().for_each(|k| *k = out(*k)),
+        None => {}
     }
     (keys, nan)
+}
+
+/// Sort each run of keys that agree above bit `shift` (the input is sorted on those bits), and
+/// write `out(key)`.
+fn finish_runs(keys: &mut [u64], shift: u32, out: impl Fn(u64) -> u64) {
+    let mut i = 0;
+    while i < keys.len() {
+        let high = keys[i] >> shift;
+        let mut j = i + 1;
+        while j < keys.len() && keys[j] >> shift == high {
+            j += 1;
+        }
+        let run = &mut keys[i..j];
+        if run.len() > 1 {
+            run.sort_unstable();
+        }
+        run.iter_mut().for_each(|k| *k = out(*k));
+        i = j;
+    }
 }
 
 /// One stable counting-sort pass of `src` into `dst` on the digit at `shift`, writing `out(key)`.
@@ -169,6 +210,25 @@ mod tests {
             assert_eq!(nan_k, nan);
             assert!(k.iter().zip(&r).all(|(&k, &v)| k == key(v)), "keys, n = {n}");
         }
+    }
+
+    #[test]
+    fn clusters_that_tie_on_the_leading_digits() {
+        // Seven clusters whose members differ only in their last mantissa bits, plus values that
+        // make every digit vary: the radix passes leave long runs for `finish_runs`.
+        let mut rng = Rng(11);
+        let x: Vec<f64> = (0..200_000)
+            .map(|i| match i % 10 {
+                0 => f64::from_bits(rng.next()),
+                _ => (rng.next() % 7) as f64 * 1e6 + (rng.next() % 5000) as f64 * 1e-9,
+            })
+            .collect();
+        let (s, nan) = sorted_without_nan(&x);
+        let r = reference(&x);
+        assert_eq!(s.len() + nan, x.len());
+        assert!(s.iter().zip(&r).all(|(a, b)| a == b));
+        let (k, _) = sorted_keys_without_nan(&x);
+        assert!(k.iter().zip(&r).all(|(&k, &v)| k == key(v)));
     }
 
     #[test]

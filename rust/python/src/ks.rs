@@ -27,6 +27,9 @@ fn parse_method(py: Python<'_>, s: &str) -> PyResult<KsMethod> {
     }
 }
 
+/// (statistic, pvalue, statistic_location, statistic_sign, method used, exact fallback reason)
+type KsTuple = (f64, f64, f64, i8, &'static str, Option<&'static str>);
+
 /// Two-sample KS test ignoring NaN. Returns (statistic, pvalue, statistic_location,
 /// statistic_sign, method used, exact fallback: None, "lattice_too_large" or "unsuccessful").
 #[pyfunction]
@@ -37,7 +40,7 @@ fn ks_2samp(
     data2: PyReadonlyArray1<'_, f64>,
     alternative: &str,
     method: &str,
-) -> PyResult<(f64, f64, f64, i8, &'static str, Option<&'static str>)> {
+) -> PyResult<KsTuple> {
     let (alt, how) = (parse_alternative(py, alternative)?, parse_method(py, method)?);
     let (a, b) = (slice(py, &data1, "data1")?, slice(py, &data2, "data2")?);
     let r = run(py, || ks::ks_2samp(a, b, alt, how))?;

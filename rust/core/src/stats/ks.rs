@@ -271,22 +271,20 @@ fn cdf_extremes(a: &[u64], b: &[u64]) -> Extremes {
     let mut walks: Vec<Lane> = (0..lanes)
         .map(|k| Lane::new(a, b, (bounds[k].0, bounds[k + 1].0), (bounds[k].1, bounds[k + 1].1)))
         .collect();
-    if let [w0, w1, w2, w3] = walks.as_mut_slice() {
-        // Work on copies so the four states can live in registers.
-        let (mut l0, mut l1, mut l2, mut l3) = (*w0, *w1, *w2, *w3);
+    if let Ok(mut ls) = <[Lane; LANES]>::try_from(walks.as_slice()) {
+        // A local array with constant bounds: the lanes' steps are unrolled and interleaved.
         loop {
-            let n = l0.remaining().min(l1.remaining()).min(l2.remaining()).min(l3.remaining());
+            let n = ls.iter().map(Lane::remaining).min().unwrap_or(0);
             if n == 0 {
                 break;
             }
             for _ in 0..n {
-                l0.step(a, b, r, f);
-                l1.step(a, b, r, f);
-                l2.step(a, b, r, f);
-                l3.step(a, b, r, f);
+                for l in ls.iter_mut() {
+                    l.step(a, b, r, f);
+                }
             }
         }
-        (*w0, *w1, *w2, *w3) = (l0, l1, l2, l3);
+        walks.copy_from_slice(&ls);
     }
     for w in walks.iter_mut() {
         while w.remaining() > 0 {
