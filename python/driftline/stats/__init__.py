@@ -25,11 +25,13 @@ from driftline.stats._distance import (
     total_variation,
 )
 from driftline.stats._kll import KllSketch, KsSketchResult, ks_sketch
+from driftline.stats._ks import KstestResult, ks_2samp
 from driftline.stats._ndcg import ndcg
 from driftline.stats._wasserstein import energy_distance, wasserstein_distance
 
 __all__ = [
     "Chi2ContingencyResult",
+    "KstestResult",
     "Moments",
     "PowerDivergenceResult",
     "chi2_contingency",
@@ -44,6 +46,7 @@ __all__ = [
     "kl_divergence",
     "KllSketch",
     "KsSketchResult",
+    "ks_2samp",
     "ks_sketch",
     "linf",
     "moments",

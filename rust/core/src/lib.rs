@@ -7,6 +7,7 @@ pub mod error;
 pub mod hist;
 pub mod kll;
 pub mod moments;
+pub mod sort;
 pub mod special;
 pub mod stats;
 

@@ -1,5 +1,7 @@
 //! Two-sample tests and distances.
 pub mod distance;
+pub mod ks;
+pub mod kstwo;
 pub mod ndcg;
 pub mod wasserstein;
 // Further families (ks, chisq, kll) are added below, one file each.
