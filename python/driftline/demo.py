@@ -154,7 +154,7 @@ def run_scenario(out: Path, *, seed: int = 7, progress: bool | None = None) -> s
     found: dict[tuple[int, str, str], int] = defaultdict(int)
     for day in sorted({d for d, _ in runs}):
         day_runs = [r for d, r in runs if d == day]
-        statuses = defaultdict(int)
+        statuses: dict[str, int] = defaultdict(int)
         for r in day_runs:
             statuses[r.status] += 1
             for v in r.violations:

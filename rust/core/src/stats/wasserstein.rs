@@ -15,11 +15,10 @@ impl Sample {
     fn new(arg: &'static str, values: &[f64], weights: Option<&[f64]>) -> Result<Sample> {
         match weights {
             None => {
-                let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+                let (v, _) = crate::sort::sorted_without_nan(values);
                 if v.is_empty() {
                     return Err(StatsError::Empty { arg });
                 }
-                sort_f64(&mut v);
                 Ok(Sample { values: v, cum: None })
             }
             Some(w) => {
@@ -30,6 +29,8 @@ impl Sample {
                 if pairs.is_empty() {
                     return Err(StatsError::Empty { arg });
                 }
+                // -0.0 + 0.0 == 0.0: the two zeros sort as one value, as in the unweighted path
+                pairs.iter_mut().for_each(|p| p.0 += 0.0);
                 pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
                 let mut acc = 0.0;
                 let cum: Vec<f64> = pairs
@@ -63,16 +64,6 @@ impl Sample {
             }
         }
     }
-}
-
-/// Ascending sort; -0.0 and 0.0 are made equal so that ties are ties.
-fn sort_f64(v: &mut [f64]) {
-    for x in v.iter_mut() {
-        if *x == 0.0 {
-            *x = 0.0;
-        }
-    }
-    v.sort_unstable_by(f64::total_cmp);
 }
 
 /// `sum_k |U - V|^p * delta_k` over the merged values, walked run by run of equal values.
