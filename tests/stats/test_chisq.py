@@ -55,6 +55,12 @@ def _assert_result(ours: tuple[float, float], ref: tuple[float, float], df: floa
     stat, p = ours
     ref_stat, ref_p = float(ref[0]), float(ref[1])
     np.testing.assert_allclose(stat, ref_stat, rtol=1e-9, atol=atol, equal_nan=True)
+    if df > 0 and (stat < 0 or ref_stat < 0):
+        # A statistic rounded below 0 (exactly 0 in exact arithmetic) lies left of the support:
+        # driftline's p-value is 1 there; scipy's chdtrc returns NaN (a documented difference).
+        assert p == 1.0 if stat < 0 else p == pytest.approx(1.0, abs=1e-12)
+        assert np.isnan(ref_p) or ref_p == pytest.approx(1.0, abs=1e-12)
+        return
     if stat == ref_stat or not np.isfinite(stat):
         np.testing.assert_allclose(p, ref_p, rtol=1e-9, atol=1e-300, equal_nan=True)
     else:
@@ -96,7 +102,11 @@ def obs_and_exp(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
     f_obs = draw(counts(positive=False))
     assume(f_obs.sum() > 0)
     w = draw(hnp.arrays(np.float64, f_obs.size, elements=st.floats(0.01, 100.0)))
-    return f_obs, w / w.sum() * f_obs.sum()
+    f_exp = w / w.sum() * f_obs.sum()
+    # rescaling subnormal totals can round expected counts to 0 or break the sums' agreement:
+    # such draws are not valid inputs for either implementation
+    assume(np.all(f_exp > 0) and abs(f_exp.sum() - f_obs.sum()) <= 1e-9 * f_obs.sum())
+    return f_obs, f_exp
 
 
 numeric_lambda = st.floats(-3.0, 3.0).filter(lambda v: abs(v) > 1e-3 and abs(v + 1) > 1e-3)

@@ -189,7 +189,8 @@ fn all_finite_at_least(x: &[f64], positive: bool) -> bool {
 /// of [`SUM_RTOL`] (scipy raises otherwise, and so does this). Unlike scipy, which returns inf
 /// or NaN with a warning, a zero expected frequency is an error that names it, and negative or
 /// non-finite counts are errors. A p-value is NaN when the degrees of freedom are negative (or
-/// zero with a zero statistic), as in scipy.
+/// zero with a zero statistic), as in scipy; a statistic rounded slightly below zero gets p = 1
+/// (scipy gives NaN there).
 pub fn power_divergence(f_obs: &[f64], f_exp: Option<&[f64]>, ddof: i64, lambda: f64) -> Result<(f64, f64)> {
     if !lambda.is_finite() {
         return Err(StatsError::InvalidArgument(format!("lambda_ must be a finite number, got {lambda}")));
@@ -224,7 +225,11 @@ pub fn power_divergence(f_obs: &[f64], f_exp: Option<&[f64]>, ddof: i64, lambda:
         }
     };
     let dof = (k as f64 - 1.0) - ddof as f64;
-    Ok((pass.statistic, chi2_sf(pass.statistic, dof)))
+    // The statistic is >= 0 in exact arithmetic; one rounded slightly below 0 (possible for
+    // lambdas other than 0 and 1) lies left of the support, where the survival function is 1, as
+    // `scipy.stats.chi2.sf` (which scipy's power_divergence calls) returns.
+    let p = if pass.statistic < 0.0 && dof > 0.0 { 1.0 } else { chi2_sf(pass.statistic, dof) };
+    Ok((pass.statistic, p))
 }
 
 /// Pearson's chi-square test, [`power_divergence`] with `λ = 1`; matches `scipy.stats.chisquare`.
