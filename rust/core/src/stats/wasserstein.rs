@@ -80,13 +80,12 @@ fn cdf_distance(p: u32, u: &Sample, v: &Sample) -> f64 {
         comp += if sum.abs() >= t.abs() { (sum - s) + t } else { (t - s) + sum };
         sum = s;
     };
-    while i < a.len() || j < b.len() {
-        let x = match (a.get(i), b.get(j)) {
-            (Some(&p), Some(&q)) => p.min(q),
-            (Some(&p), None) => p,
-            (None, Some(&q)) => q,
-            (None, None) => unreachable!(),
-        };
+    // the smallest value not yet walked past in either sample
+    let head = |i: usize, j: usize| match (a.get(i), b.get(j)) {
+        (Some(&p), Some(&q)) => Some(p.min(q)),
+        (p, q) => p.or(q).copied(),
+    };
+    while let Some(x) = head(i, j) {
         let (i0, j0) = (i, j);
         while i < a.len() && a[i] <= x {
             i += 1;
@@ -102,13 +101,7 @@ fn cdf_distance(p: u32, u: &Sample, v: &Sample) -> f64 {
         if run > 1 && x.is_infinite() {
             add(f64::NAN);
         }
-        let next = match (a.get(i), b.get(j)) {
-            (Some(&p), Some(&q)) => Some(p.min(q)),
-            (Some(&p), None) => Some(p),
-            (None, Some(&q)) => Some(q),
-            (None, None) => None,
-        };
-        if let Some(n) = next {
+        if let Some(n) = head(i, j) {
             add(w * (n - x));
         }
     }
