@@ -8,22 +8,25 @@ each implementation's min time over driftline's in the same group and run.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections import defaultdict
 
 
-def _impl(name: str) -> str:
-    m = re.search(r"\[([a-z_]+)", name)
-    return m.group(1) if m else name
+def _key(b: dict) -> tuple[str, str]:
+    """(group label, implementation): the `impl` parameter names the implementation, the other
+    parameters (size, k, shape...) complete the group so rows compare like with like."""
+    params = dict(b.get("params") or {})
+    impl = str(params.pop("impl", b["name"]))
+    extra = ", ".join(f"{k}={v}" for k, v in params.items())
+    return (f"{b['group']} ({extra})" if extra else b["group"] or b["name"]), impl
 
 
 def table(path: str) -> str:
     doc = json.load(open(path))
     groups: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for b in doc["benchmarks"]:
-        groups[b["group"] or b["name"]].append((_impl(b["name"]), b["stats"]["min"]))
-    threads = doc.get("machine_info", {}).get("rayon_threads") or "?"
+        group, impl = _key(b)
+        groups[group].append((impl, b["stats"]["min"]))
     lines = [f"| group | implementation | min time | ratio to driftline |", "|---|---|---|---|"]
     for group in sorted(groups):
         rows = sorted(groups[group], key=lambda r: r[1])
@@ -31,7 +34,7 @@ def table(path: str) -> str:
         for impl, t in rows:
             ratio = f"{t / ours:.2f}x" if ours else ""
             lines.append(f"| {group} | {impl} | {_fmt(t)} | {ratio} |")
-    return f"`{path}` (RAYON_NUM_THREADS={threads})\n\n" + "\n".join(lines)
+    return "\n".join(lines)
 
 
 def _fmt(seconds: float) -> str:
