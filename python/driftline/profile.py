@@ -160,12 +160,23 @@ class ColumnProfile:
             self.kll = KllSketch(self.kll_k, self.kll_c, _seed_of(self.name))
         self.kll.update(values)
 
-    def _update_distinct(self, present: pl.Series) -> None:
+    def _update_distinct(self, present: pl.Series) -> int:
+        """Add the batch's hashes to the KMV summary; returns how many distinct hashes the batch
+        has (never more than its distinct values)."""
         if len(present) == 0:
-            return
-        hashes = present.unique().hash(seed=0x5EED).to_numpy().astype(_U64, copy=False)
+            return 0
+        # hash, then dedupe the integers (same set as deduping the values first, several times
+        # faster for text); only hashes that can be among the K smallest reach np.union1d,
+        # whose np.unique is slow on a million uint64s
+        hashes = present.hash(seed=0x5EED).unique().to_numpy().astype(_U64, copy=False)
+        distinct = len(hashes)
+        if len(self.kmv) >= _KMV_K:
+            hashes = hashes[hashes < self.kmv[_KMV_K - 1]]
+        if len(hashes) > _KMV_K:
+            hashes = np.partition(hashes, _KMV_K - 1)[:_KMV_K]
         merged = np.union1d(self.kmv, hashes)
         self.kmv = merged[:_KMV_K] if len(merged) > _KMV_K else merged
+        return distinct
 
     @property
     def numeric_so_far(self) -> bool:
@@ -174,9 +185,14 @@ class ColumnProfile:
     def _update_categories(self, present: pl.Series) -> None:
         if len(present) == 0:
             return
-        self._update_distinct(present)
+        distinct = self._update_distinct(present)
         if not self.categories_exact and self.numeric_so_far:
             return  # a high-cardinality numeric column: quantiles describe it, not categories
+        if self.numeric_so_far and distinct > self.category_cap:
+            # the counting below would end the same way: categories dropped, not exact
+            self.categories_exact = False
+            self.categories = {}
+            return
         cats, counts, _ = count_categories(present)
         if len(cats) > self.category_cap:
             # only the batch's largest counts can survive the Misra-Gries cut below
