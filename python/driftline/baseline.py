@@ -14,7 +14,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -268,8 +268,17 @@ def load_baseline(source: str | Path | Baseline) -> Baseline:
     return Baseline(stats_doc, cons_doc, _features_from(stats_doc, cons_doc, str(root)))
 
 
-def suggest_baseline(data: Any, *, has_header: bool = True, batch_rows: int = 500_000, exclude: tuple[str, ...] = ()) -> tuple[Baseline, Profile]:
-    """Profile ``data`` (a path read in batches, or an in-memory table) and suggest a baseline."""
+def suggest_baseline(
+    data: Any,
+    *,
+    has_header: bool = True,
+    batch_rows: int = 500_000,
+    exclude: tuple[str, ...] = (),
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Baseline, Profile]:
+    """Profile ``data`` (a path read in batches, so inputs larger than memory work, or an
+    in-memory table) and suggest a baseline. ``progress`` is called with the rows read so far
+    after every batch."""
     from driftline.io import iter_batches
 
     profile = Profile()
@@ -277,6 +286,8 @@ def suggest_baseline(data: Any, *, has_header: bool = True, batch_rows: int = 50
         batches = iter_batches(data, batch_rows=batch_rows, has_header=has_header)
         for batch in batches:
             profile.update(batch, exclude=exclude)
+            if progress is not None:
+                progress(profile.item_count)
     else:
         profile = Profile.of(data, exclude=exclude)
     if profile.item_count == 0:

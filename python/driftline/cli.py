@@ -88,11 +88,20 @@ def _baseline(args: argparse.Namespace) -> int:
     from driftline.baseline import suggest_baseline
     from driftline.errors import DriftlineError
 
+    def progress(rows: int) -> None:
+        print(f"\r  profiled {rows:,} rows", end="", file=sys.stderr, flush=True)
+
+    show = sys.stderr.isatty()
     try:
-        baseline, profile = suggest_baseline(args.data, has_header=not args.no_header, batch_rows=args.batch_rows)
+        baseline, profile = suggest_baseline(
+            args.data, has_header=not args.no_header, batch_rows=args.batch_rows, progress=progress if show else None
+        )
     except DriftlineError as e:
         print(f"driftline baseline: error: {e}", file=sys.stderr)
         return 1
+    finally:
+        if show:
+            print(file=sys.stderr)
     baseline.write(args.out)
     print(f"baseline of {profile.item_count} rows, {len(profile.columns)} columns -> "
           f"{args.out / 'statistics.json'}, {args.out / 'constraints.json'}")

@@ -90,7 +90,9 @@ def test_batches_give_the_same_baseline_as_one_pass(tmp_path: Path) -> None:
     csv = tmp_path / "train.csv"
     _frame(5000).write_csv(csv)
     one, _ = suggest_baseline(csv, batch_rows=10_000)
-    many, _ = suggest_baseline(csv, batch_rows=700)
+    seen: list[int] = []
+    many, _ = suggest_baseline(csv, batch_rows=700, progress=seen.append)
+    assert seen == [min(700 * (i + 1), 5000) for i in range(len(seen))] and seen[-1] == 5000
     for f1, f2 in zip(one.statistics["features"], many.statistics["features"], strict=True):
         assert f1["inferred_type"] == f2["inferred_type"]
         key = "numerical_statistics" if "numerical_statistics" in f1 else "string_statistics"
