@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from driftline.errors import InvalidInputError
 from driftline.profile import ColumnProfile, Profile
@@ -275,19 +275,22 @@ def suggest_baseline(
     batch_rows: int = 500_000,
     exclude: tuple[str, ...] = (),
     progress: Callable[[int], None] | None = None,
+    on_bad_record: Literal["fail", "skip"] = "fail",
 ) -> tuple[Baseline, Profile]:
     """Profile ``data`` (a path read in batches, so inputs larger than memory work, or an
     in-memory table) and suggest a baseline. ``progress`` is called with the rows read so far
-    after every batch."""
+    after every batch. Bad records fail the build (``on_bad_record="fail"``, the error names the
+    file and line) or are skipped and counted in the profile's ``bad_records``."""
     from driftline.io import iter_batches
 
     profile = Profile()
     if isinstance(data, str | Path):
-        batches = iter_batches(data, batch_rows=batch_rows, has_header=has_header)
+        batches = iter_batches(data, batch_rows=batch_rows, has_header=has_header, on_bad_record=on_bad_record)
         for batch in batches:
             profile.update(batch, exclude=exclude)
             if progress is not None:
                 progress(profile.item_count)
+        profile.bad_records = batches.bad_records.total
     else:
         profile = Profile.of(data, exclude=exclude)
     if profile.item_count == 0:

@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     base.add_argument("--out", required=True, type=Path, help="output folder")
     base.add_argument("--no-header", action="store_true", help="CSV without a header: columns are named _c0, _c1, ...")
     base.add_argument("--batch-rows", type=int, default=500_000, help="rows per batch (default: 500000)")
+    base.add_argument("--on-bad-record", choices=["fail", "skip"], default="fail",
+                      help="fail on bad records (default) or skip them with a report")
 
     mon = sub.add_parser(
         "monitor",
@@ -94,7 +96,8 @@ def _baseline(args: argparse.Namespace) -> int:
     show = sys.stderr.isatty()
     try:
         baseline, profile = suggest_baseline(
-            args.data, has_header=not args.no_header, batch_rows=args.batch_rows, progress=progress if show else None
+            args.data, has_header=not args.no_header, batch_rows=args.batch_rows, progress=progress if show else None,
+            on_bad_record=args.on_bad_record,
         )
     except DriftlineError as e:
         print(f"driftline baseline: error: {e}", file=sys.stderr)
@@ -105,6 +108,8 @@ def _baseline(args: argparse.Namespace) -> int:
     baseline.write(args.out)
     print(f"baseline of {profile.item_count} rows, {len(profile.columns)} columns -> "
           f"{args.out / 'statistics.json'}, {args.out / 'constraints.json'}")
+    if profile.bad_records:
+        print(f"  skipped {profile.bad_records} bad records", file=sys.stderr)
     return 0
 
 

@@ -247,6 +247,7 @@ class Profile:
     kll_k: int = 2048
     kll_c: float = 0.64
     category_cap: int = 10_000
+    bad_records: int = 0  # records of the source that were skipped as bad (not in the counts)
 
     @classmethod
     def of(cls, data: pl.DataFrame | Any, *, exclude: tuple[str, ...] = (), **kwargs: Any) -> Profile:
@@ -275,7 +276,8 @@ class Profile:
         self.item_count += batch.height
 
     def merge(self, other: Profile) -> Profile:
-        out = Profile(item_count=self.item_count + other.item_count, kll_k=self.kll_k, kll_c=self.kll_c, category_cap=self.category_cap)
+        out = Profile(item_count=self.item_count + other.item_count, kll_k=self.kll_k, kll_c=self.kll_c,
+                      category_cap=self.category_cap, bad_records=self.bad_records + other.bad_records)
         for name in list(self.columns) + [n for n in other.columns if n not in self.columns]:
             a = self.columns.get(name) or ColumnProfile(name, num_missing=self.item_count, kll_k=self.kll_k, kll_c=self.kll_c)
             b = other.columns.get(name) or ColumnProfile(name, num_missing=other.item_count, kll_k=self.kll_k, kll_c=self.kll_c)

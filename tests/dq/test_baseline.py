@@ -132,3 +132,65 @@ def test_sagemaker_written_baselines_load(shared_dir: Path, tmp_path: Path) -> N
     # SageMaker's own keys beside the ones driftline knows stay available
     assert b.monitoring_config["distribution_constraints"]["comparison_threshold"] == 1.0
     assert json.loads(json.dumps(b.constraints)) == b.constraints
+
+
+# A baseline in SageMaker's own layout and number style ("version" : 0.0, counts as doubles,
+# unsorted KLL compactor items, spaces before colons), written as its analyzer writes it.
+SAGEMAKER_STYLE_STATISTICS = """{
+  "version" : 0.0,
+  "dataset" : { "item_count" : 8 },
+  "features" : [ {
+    "name" : "_c0", "inferred_type" : "Fractional",
+    "numerical_statistics" : {
+      "common" : { "num_present" : 8, "num_missing" : 0 },
+      "mean" : 2.0, "sum" : 16.0, "std_dev" : 0.7071067811865476, "min" : 1.0, "max" : 3.0,
+      "distribution" : { "kll" : {
+        "buckets" : [ { "lower_bound" : 1.0, "upper_bound" : 2.0, "count" : 2.0 },
+                      { "lower_bound" : 2.0, "upper_bound" : 3.0, "count" : 6.0 } ],
+        "sketch" : { "parameters" : { "c" : 0.64, "k" : 2048.0 },
+                     "data" : [ [ 3.0, 1.0, 2.0, 2.0, 3.0, 2.0, 1.0, 2.0 ] ] } } } }
+  }, {
+    "name" : "_c1", "inferred_type" : "String",
+    "string_statistics" : {
+      "common" : { "num_present" : 8, "num_missing" : 0 }, "distinct_count" : 2.0,
+      "distribution" : { "categorical" : { "buckets" : [ { "value" : "a", "count" : 6 }, { "value" : "b", "count" : 2 } ] } } }
+  } ]
+}"""
+
+SAGEMAKER_STYLE_CONSTRAINTS = """{
+  "version" : 0.0,
+  "features" : [ { "name" : "_c0", "inferred_type" : "Fractional", "completeness" : 1.0,
+                   "num_constraints" : { "is_non_negative" : true } },
+                 { "name" : "_c1", "inferred_type" : "String", "completeness" : 1.0,
+                   "string_constraints" : { "domains" : [ "a", "b" ] } } ],
+  "monitoring_config" : { "evaluate_constraints" : "Enabled", "emit_metrics" : "Enabled",
+    "datatype_check_threshold" : 1.0, "domain_content_threshold" : 1.0,
+    "distribution_constraints" : { "perform_comparison" : "Enabled", "comparison_threshold" : 0.1,
+                                   "comparison_method" : "Simple" } }
+}"""
+
+
+def test_a_sagemaker_style_baseline_works_like_ours(tmp_path: Path) -> None:
+    from driftline.monitor import run_monitor
+
+    (tmp_path / "statistics.json").write_text(SAGEMAKER_STYLE_STATISTICS)
+    (tmp_path / "constraints.json").write_text(SAGEMAKER_STYLE_CONSTRAINTS)
+    b = load_baseline(tmp_path)
+    kll = b.features["_c0"].kll
+    assert kll is not None and kll.n == 8 and kll.buckets(2) == [(1.0, 2.0, 2), (2.0, 3.0, 6)]
+    same = pl.DataFrame({"_c0": ["3.0", "1.0", "2.0", "2.0", "3.0", "2.0", "1.0", "2.0"], "_c1": list("aaaaaabb")})
+    assert run_monitor(tmp_path, same).status == "Completed"
+    shifted = pl.DataFrame({"_c0": ["3.0"] * 8, "_c1": list("aaaaaabb")})
+    run = run_monitor(tmp_path, shifted)
+    (v,) = [v for v in run.violations if v.constraint_check_type == "baseline_drift_check"]
+    # Simple method: the plain L-infinity distance between the CDFs: |F(2) - G(2)| = 6/8
+    assert v.feature_name == "_c0" and "Numerical distance: 0.75 exceeds numerical threshold: 0.1" in v.description
+
+
+def test_bad_records_in_training_data(tmp_path: Path) -> None:
+    csv = tmp_path / "train.csv"
+    csv.write_text("1.0,a\n2.0,b\n3.0\n4.0,a\n")
+    with pytest.raises(InvalidInputError, match=r"train.csv line 3"):
+        suggest_baseline(csv, has_header=False)
+    _, profile = suggest_baseline(csv, has_header=False, on_bad_record="skip")
+    assert profile.item_count == 3 and profile.bad_records == 1
