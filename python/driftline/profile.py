@@ -14,9 +14,11 @@ Typed columns (Parquet, in-memory) map directly: integers are Integral, floats F
 
 from __future__ import annotations
 
+import os
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -32,6 +34,8 @@ _INTEGRAL = r"^[+-]?\d+$"
 _FRACTIONAL = r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$|^(?i)[+-]?(nan|inf|infinity)$"
 _BOOLEAN = r"^(?i)(true|false)$"
 _KMV_K = 4096
+PARALLEL_CELLS = 1 << 20
+DISTINCT_PATH_MAX = 50_000  # text batches with fewer distinct values are classified per value  # batches with at least this many values profile columns in threads
 _U64 = np.uint64
 
 
@@ -123,14 +127,27 @@ class ColumnProfile:
             self.num_missing += nulls
             self.num_present += len(s) - nulls
             self.type_counts["Integral" if dtype.is_integer() else "Fractional"] += len(s) - nulls
-            self._update_numbers(s.cast(pl.Float64).drop_nulls())
-            self._update_categories(s.drop_nulls().cast(pl.String))
+            present = s.drop_nulls()
+            self._update_numbers(present.cast(pl.Float64))
+            # typed numbers: distinct values are hashed as numbers; categories are counted (as
+            # text) only while the column stays low-cardinality, which is cheap to tell first
+            self._update_distinct(present)
+            if self.categories_exact and cast(int, present.approx_n_unique()) <= self.category_cap:
+                cats, counts, _ = count_categories(present.cast(pl.String))
+                self._add_category_counts(dict(zip(cats, counts.tolist(), strict=True)))
+            else:
+                self.categories_exact = False
+            if not self.categories_exact:
+                self.categories = {}  # a high-cardinality number column: quantiles describe it
         else:
             # dates, lists, structs...: profiled as their text form
             self._update_text(s.cast(pl.String))
 
     def _update_text(self, s: pl.Series) -> None:
         t = s.str.strip_chars()
+        if not (self.numeric_so_far and not self.categories_exact) and cast(int, t.approx_n_unique()) <= DISTINCT_PATH_MAX:
+            self._update_text_by_value(t)
+            return
         frame = pl.DataFrame({"v": t}).select(
             missing=(pl.col("v").is_null() | (pl.col("v") == "")),
             integral=pl.col("v").str.contains(_INTEGRAL),
@@ -150,6 +167,42 @@ class ColumnProfile:
             self._update_numbers(t.filter(numeric_mask).cast(pl.Float64, strict=False).drop_nulls())
         present = t.filter(~frame["missing"].fill_null(True))
         self._update_categories(present)
+
+    def _update_text_by_value(self, t: pl.Series) -> None:
+        """The same as the row-wise path for a low-cardinality batch, faster: count the distinct
+        values (Rust), classify each distinct value once, weight by its count."""
+        cats, counts, nulls = count_categories(t)
+        values = pl.Series("v", cats, dtype=pl.String)
+        kinds = pl.DataFrame({"v": values}).select(
+            missing=pl.col("v") == "",
+            integral=pl.col("v").str.contains(_INTEGRAL),
+            fractional=pl.col("v").str.contains(_FRACTIONAL) & ~pl.col("v").str.contains(_INTEGRAL),
+            boolean=pl.col("v").str.contains(_BOOLEAN),
+        )
+        c = counts.astype(np.int64)
+        masks = {k: kinds[k].to_numpy() for k in kinds.columns}
+        missing = int(nulls) + int(c[masks["missing"]].sum())
+        n_int, n_frac, n_bool = (int(c[masks[k]].sum()) for k in ("integral", "fractional", "boolean"))
+        self.num_missing += missing
+        self.num_present += len(t) - missing
+        self.type_counts["Integral"] += n_int
+        self.type_counts["Fractional"] += n_frac
+        self.type_counts["Boolean"] += n_bool
+        self.type_counts["String"] += len(t) - missing - n_int - n_frac - n_bool
+        numeric = masks["integral"] | masks["fractional"]
+        if numeric.any():
+            parsed = values.filter(pl.Series(numeric)).cast(pl.Float64, strict=False).to_numpy()
+            # rows in first-appearance order of their value: moments and the sketch see the same
+            # multiset as the row-wise path (sketch choices may differ, within its bound)
+            self._update_numbers(pl.Series(np.repeat(parsed, c[numeric])))
+        keep = ~masks["missing"]
+        if keep.any():
+            present = values.filter(pl.Series(keep))
+            self._update_distinct(present)
+            if self.categories_exact or not self.numeric_so_far:
+                self._add_category_counts(dict(zip(present.to_list(), c[keep].tolist(), strict=True)))
+                if not self.categories_exact and self.numeric_so_far:
+                    self.categories = {}
 
     def _update_numbers(self, values: pl.Series) -> None:
         if len(values) == 0:
@@ -262,6 +315,7 @@ class Profile:
 
     def update(self, batch: pl.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
         """Add one batch of rows (columns not seen before start with the rows before as missing)."""
+        work = []
         for name in batch.columns:
             if name in exclude:
                 continue
@@ -269,7 +323,15 @@ class Profile:
             if col is None:
                 col = ColumnProfile(name, num_missing=self.item_count, category_cap=self.category_cap, kll_k=self.kll_k, kll_c=self.kll_c)
                 self.columns[name] = col
-            col.update(batch[name])
+            work.append((col, batch[name]))
+        if len(work) > 1 and batch.height * len(work) >= PARALLEL_CELLS:
+            # Columns are independent: the Rust kernels and Polars release the GIL, so threads
+            # profile several columns at once; each column's result is the same as sequentially.
+            with ThreadPoolExecutor(max_workers=min(len(work), os.cpu_count() or 1)) as pool:
+                list(pool.map(lambda cs: cs[0].update(cs[1]), work))
+        else:
+            for col, s in work:
+                col.update(s)
         for name, col in self.columns.items():
             if name not in batch.columns:
                 col.num_missing += batch.height
