@@ -97,3 +97,21 @@ def test_distinct_count_estimate_and_heavy_hitters() -> None:
         strings.update(pl.Series(np.concatenate([rng.choice(words, 10_000), np.full(5_000, "HOT")])))
     assert not strings.categories_exact
     assert max(strings.categories, key=lambda k: strings.categories[k]) == "HOT"
+
+
+def test_per_value_and_row_wise_text_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    import driftline.profile as profile_module
+
+    rng = np.random.default_rng(3)
+    values = rng.choice(np.array(["1", "2.5", "x", "", "true", " 7 ", "-3", "1e2", "日本"]), 20_000).tolist()
+    values[::97] = [None] * len(values[::97])
+    frame = pl.DataFrame({"v": pl.Series(values, dtype=pl.String)})
+    by_value = Profile.of(frame).columns["v"]
+    monkeypatch.setattr(profile_module, "DISTINCT_PATH_MAX", -1)
+    row_wise = Profile.of(frame).columns["v"]
+    assert (by_value.num_present, by_value.num_missing, by_value.type_counts) == (row_wise.num_present, row_wise.num_missing, row_wise.type_counts)
+    assert by_value.categories == row_wise.categories and by_value.distinct_count == row_wise.distinct_count
+    assert by_value.moments is not None and row_wise.moments is not None
+    assert by_value.moments.count == row_wise.moments.count
+    assert by_value.moments.mean == pytest.approx(row_wise.moments.mean, rel=1e-12)
+    assert (by_value.moments.min, by_value.moments.max) == (row_wise.moments.min, row_wise.moments.max)
