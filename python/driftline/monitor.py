@@ -453,31 +453,28 @@ def run_monitor(
     alpha: float = 0.05,
     fdr: bool = False,
     dataset_drift_share: float = 0.5,
+    batch_rows: int = 500_000,
 ) -> MonitorRun:
     """Run a data-quality monitor over ``data`` (a capture folder or file, a table path, or an
     in-memory table) in the window [start, end), against ``baseline``; write the outputs to
-    ``out`` when given. ``baseline_data`` (the raw training data) enables exact KS and
+    ``out`` when given. A table on disk streams through in batches of ``batch_rows``, so it
+    may be larger than memory. ``baseline_data`` (the raw training data) enables exact KS and
     Wasserstein tests in the drift table. Never raises for bad data: the run is Failed with
     its reason instead."""
     run = MonitorRun(status="Failed", start=_as_time(start), end=_as_time(end))
     staging: Path | None = None
     try:
         base = load_baseline(baseline)
-        frame, bad = _read_window(data, run, on_bad_record, has_header, output_columns_position)
-        run.bad_records, run.bad_records_summary = bad
-        frame = _positional(frame, base)
-        if frame.height == 0:
+        numeric = [n for n, f in base.features.items() if f.inferred_type in NUMERIC]
+        current, raw = _profile_window(data, base, run, numeric, on_bad_record, has_header, output_columns_position, batch_rows)
+        if current.item_count == 0:
             raise DriftlineError("no data in the analysis window (an empty window fails, as in SageMaker)")
-        current = Profile()
-        current.update(frame)
-        run.item_count = frame.height
+        run.item_count = current.item_count
         run.statistics = statistics_json(current)
         cfg = base.monitoring_config
         run.violations, drift_values = _checks(base, current)
         if str(cfg.get("evaluate_constraints", "Enabled")) != "Enabled":
             run.violations = []
-        numeric = [n for n, f in base.features.items() if f.inferred_type in NUMERIC]
-        raw = _numeric_values(frame, numeric)
         base_raw: dict[str, np.ndarray] = {}
         if baseline_data is not None:
             from driftline.io import read_table
@@ -519,14 +516,38 @@ def run_monitor(
     return run
 
 
-def _read_window(
-    data: Any, run: MonitorRun, on_bad_record: Literal["fail", "skip"], has_header: bool, position: Literal["START", "END"]
-) -> tuple[pl.DataFrame, tuple[int, str]]:
-    from driftline.io import METADATA_COLUMNS, read_capture, read_table
+def _profile_window(
+    data: Any,
+    base: Baseline,
+    run: MonitorRun,
+    numeric: list[str],
+    on_bad_record: Literal["fail", "skip"],
+    has_header: bool,
+    position: Literal["START", "END"],
+    batch_rows: int,
+) -> tuple[Profile, dict[str, np.ndarray]]:
+    """Profile of the window, and its raw numeric values when the window is held in memory
+    (capture windows and in-memory tables). A table on disk streams through in batches, so
+    it may be larger than memory; its drift table then bins with the window's sketch."""
+    from driftline.io import METADATA_COLUMNS, iter_batches, read_capture
 
+    current = Profile()
     if isinstance(data, str | Path) and _is_capture(Path(data)):
         cap = read_capture(data, start=run.start, end=run.end, on_bad_record=on_bad_record, output_columns_position=position)
-        frame = cap.frame.drop([c for c in METADATA_COLUMNS if c in cap.frame.columns])
-        return frame, (cap.bad_records.total, cap.bad_records.summary() if cap.bad_records.total else "")
+        frame = _positional(cap.frame.drop([c for c in METADATA_COLUMNS if c in cap.frame.columns]), base)
+        run.bad_records, run.bad_records_summary = cap.bad_records.total, cap.bad_records.summary() if cap.bad_records.total else ""
+        current.update(frame)
+        return current, _numeric_values(frame, numeric)
+    if isinstance(data, str | Path):
+        batches = iter_batches(data, batch_rows=batch_rows, has_header=has_header, on_bad_record=on_bad_record)
+        for batch in batches:
+            current.update(_positional(batch, base))
+        bad = batches.bad_records
+        run.bad_records, run.bad_records_summary = bad.total, bad.summary() if bad.total else ""
+        return current, {}
+    from driftline.io import read_table
+
     table = read_table(data, has_header=has_header, on_bad_record=on_bad_record)
-    return table.frame, (table.bad_records.total, table.bad_records.summary() if table.bad_records.total else "")
+    frame = _positional(table.frame, base)
+    current.update(frame)
+    return current, _numeric_values(frame, numeric)

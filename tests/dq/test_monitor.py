@@ -161,3 +161,15 @@ def test_monitor_against_a_sagemaker_written_baseline(shared_dir: Path, tmp_path
     frame = pl.DataFrame({f"_c{i}": ["1.5", "2.0", "x"] for i in range(6)})
     run = run_monitor(numeric, frame)
     assert {c for _, c in _checks(run.violations)} == {"data_type_check"}
+
+
+def test_a_table_on_disk_streams_in_batches_with_the_same_verdicts(baseline: Baseline, tmp_path: Path) -> None:
+    cur = _data(3000, 8, shift=0.6, new_cat=0.15)
+    path = tmp_path / "window.csv"
+    cur.write_csv(path)
+    streamed = run_monitor(baseline, path, batch_rows=400)
+    in_memory = run_monitor(baseline, cur)
+    assert streamed.item_count == in_memory.item_count == 3000
+    assert _checks(streamed.violations) == _checks(in_memory.violations)
+    common = lambda run: [f.get("numerical_statistics", f.get("string_statistics"))["common"] for f in run.statistics["features"]]  # noqa: E731
+    assert common(streamed) == common(in_memory)
