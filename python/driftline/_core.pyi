@@ -171,3 +171,36 @@ def energy_distance(
     u_weights: npt.NDArray[np.float64] | None = None,
     v_weights: npt.NDArray[np.float64] | None = None,
 ) -> float: ...
+
+# --- metrics.rs ---
+def roc_curve(
+    y_true: npt.NDArray[np.float64],
+    y_score: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def roc_auc_score(
+    y_true: npt.NDArray[np.float64],
+    y_score: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def precision_recall_curve(
+    y_true: npt.NDArray[np.float64],
+    y_score: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def average_precision_score(
+    y_true: npt.NDArray[np.float64],
+    y_score: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def confusion_matrix(
+    y_true: npt.NDArray[np.uint32], y_pred: npt.NDArray[np.uint32], n_classes: int
+) -> npt.NDArray[np.uint64]: ...
+def precision_recall_fscore(
+    confusion: npt.NDArray[np.uint64], beta: float = 1.0, average: str | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def confusion_accuracy(confusion: npt.NDArray[np.uint64]) -> float: ...
+def constant_prediction_matrix(confusion: npt.NDArray[np.uint64], class_: int) -> npt.NDArray[np.uint64]: ...
+def regression_metrics(
+    y_true: npt.NDArray[np.float64], y_pred: npt.NDArray[np.float64]
+) -> tuple[float, float, float, float]: ...

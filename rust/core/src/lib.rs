@@ -6,6 +6,7 @@
 pub mod error;
 pub mod hist;
 pub mod kll;
+pub mod metrics;
 pub mod moments;
 pub mod sort;
 pub mod special;

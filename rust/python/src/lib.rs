@@ -9,6 +9,7 @@ mod errors;
 mod hist;
 mod kll;
 mod ks;
+mod metrics;
 mod moments;
 mod ndcg;
 mod wasserstein;
@@ -21,6 +22,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     moments::register(m)?;
     distance::register(m)?;
     ks::register(m)?;
+    metrics::register(m)?;
     kll::register(m)?;
     chisq::register(m)?;
     ndcg::register(m)?;

@@ -80,7 +80,7 @@ fn block_sum<F: Fn(f64, f64) -> f64>(o: &[f64], e: &[f64], f: F) -> f64 {
 }
 
 /// `numpy.sum` of a contiguous slice (see [`pairwise_sum`]).
-fn sum(x: &[f64]) -> f64 {
+pub(crate) fn sum(x: &[f64]) -> f64 {
     let [total] = pairwise_sum(0, x.len(), &|s, n| {
         let x = &x[s..s + n];
         [block_sum(x, x, |v, _| v)]

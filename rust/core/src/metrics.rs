@@ -1,0 +1,464 @@
+//! Model-quality metrics: ROC and precision-recall curves with their areas, confusion matrices
+//! and the scores derived from them, and regression errors.
+//!
+//! Each function follows scikit-learn (1.9) operation by operation so that values agree with it
+//! to the last bits in the common cases: curves come from the same cumulative sums over scores in
+//! descending order (ties in input order), areas and averages are summed in numpy's pairwise order
+//! ([`crate::stats::chisq::sum`]), and undefined ratios are 0 as with `zero_division=0`.
+//! Where scikit-learn warns and returns NaN (one class only), these kernels return an error.
+use std::cmp::Reverse;
+
+use crate::error::{check_counts, check_same_len, Result, StatsError};
+use crate::sort::{key, sorted_keys_without_nan, value_bits};
+use crate::stats::chisq::sum;
+
+/// Cumulative false- and true-positive weights at each distinct score, scores descending:
+/// scikit-learn's `confusion_matrix_at_thresholds` (formerly `_binary_clf_curve`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdCounts {
+    pub fps: Vec<f64>,
+    pub tps: Vec<f64>,
+    pub thresholds: Vec<f64>,
+}
+
+/// ROC curve: false- and true-positive rates at decreasing thresholds (the first is `+inf`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RocCurve {
+    pub fpr: Vec<f64>,
+    pub tpr: Vec<f64>,
+    pub thresholds: Vec<f64>,
+}
+
+/// Precision-recall curve: precision and recall at increasing thresholds, then the point
+/// (precision 1, recall 0) that has no threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrCurve {
+    pub precision: Vec<f64>,
+    pub recall: Vec<f64>,
+    pub thresholds: Vec<f64>,
+}
+
+fn check_binary_inputs(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<()> {
+    check_same_len("y_true", y_true.len(), "y_score", score.len())?;
+    if let Some(w) = weights {
+        check_same_len("y_true", y_true.len(), "sample_weight", w.len())?;
+        check_counts("sample_weight", w)?;
+    }
+    if y_true.is_empty() {
+        return Err(StatsError::Empty { arg: "y_true" });
+    }
+    if let Some(i) = y_true.iter().position(|&v| v != 0.0 && v != 1.0) {
+        return Err(StatsError::InvalidArgument(format!(
+            "`y_true` must hold 0 (negative) or 1 (positive), got {} at index {i}",
+            y_true[i]
+        )));
+    }
+    if let Some(i) = score.iter().position(|v| !v.is_finite()) {
+        return Err(StatsError::InvalidArgument(format!("`y_score` must be finite, got {} at index {i}", score[i])));
+    }
+    Ok(())
+}
+
+/// The counts behind every binary curve. `y_true` holds 0/1, `score` finite values, `weights`
+/// finite non-negative values (zero-weight samples are left out, as scikit-learn does).
+/// Errors when either class has no (weighted) sample: every curve is undefined then.
+pub fn threshold_counts(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<ThresholdCounts> {
+    check_binary_inputs(y_true, score, weights)?;
+    let counts = match weights {
+        None => unweighted_counts(y_true, score),
+        Some(w) => weighted_counts(y_true, score, w),
+    };
+    let (fp, tp) = (counts.fps.last().copied().unwrap_or(0.0), counts.tps.last().copied().unwrap_or(0.0));
+    if !(fp > 0.0 && tp > 0.0) {
+        let missing = if tp > 0.0 { "negative (0)" } else { "positive (1)" };
+        return Err(StatsError::InvalidArgument(format!(
+            "`y_true` holds no {missing} sample{}: ROC and precision-recall metrics need both classes",
+            if weights.is_some() { " with non-zero weight" } else { "" }
+        )));
+    }
+    Ok(counts)
+}
+
+/// Without weights the counts are integers, so the order within ties does not matter: sort the
+/// scores of each class on its own (radix sort on keys) and merge the two from the top.
+fn unweighted_counts(y_true: &[f64], score: &[f64]) -> ThresholdCounts {
+    let n_pos = y_true.iter().filter(|&&v| v == 1.0).count();
+    let mut pos = Vec::with_capacity(n_pos);
+    let mut neg = Vec::with_capacity(score.len() - n_pos);
+    for (&y, &s) in y_true.iter().zip(score) {
+        if y == 1.0 { pos.push(s) } else { neg.push(s) }
+    }
+    let ((pos, _), (neg, _)) = rayon::join(|| sorted_keys_without_nan(&pos), || sorted_keys_without_nan(&neg));
+    let (mut i, mut j) = (pos.len(), neg.len()); // walk down from the ends
+    let (mut tp, mut fp) = (0.0f64, 0.0f64);
+    let mut out = ThresholdCounts { fps: Vec::new(), tps: Vec::new(), thresholds: Vec::new() };
+    while i > 0 || j > 0 {
+        let top = match (i > 0, j > 0) {
+            (true, true) => pos[i - 1].max(neg[j - 1]),
+            (true, false) => pos[i - 1],
+            _ => neg[j - 1],
+        };
+        while i > 0 && pos[i - 1] == top {
+            i -= 1;
+            tp += 1.0;
+        }
+        while j > 0 && neg[j - 1] == top {
+            j -= 1;
+            fp += 1.0;
+        }
+        out.tps.push(tp);
+        out.fps.push(fp);
+        out.thresholds.push(f64::from_bits(value_bits(top)));
+    }
+    out
+}
+
+/// With weights the running sums depend on the order, so follow scikit-learn's: scores
+/// descending, ties in input order, one sequential sum per class.
+fn weighted_counts(y_true: &[f64], score: &[f64], weights: &[f64]) -> ThresholdCounts {
+    let mut order: Vec<(Reverse<u64>, u32)> =
+        (0..score.len()).filter(|&i| weights[i] != 0.0).map(|i| (Reverse(key(score[i])), i as u32)).collect();
+    order.sort_unstable();
+    let (mut tp, mut fp) = (0.0f64, 0.0f64);
+    let mut out = ThresholdCounts { fps: Vec::new(), tps: Vec::new(), thresholds: Vec::new() };
+    for (pos, &(Reverse(k), i)) in order.iter().enumerate() {
+        let (y, w) = (y_true[i as usize], weights[i as usize]);
+        tp += y * w;
+        fp += (1.0 - y) * w;
+        if order.get(pos + 1).is_none_or(|next| next.0 .0 != k) {
+            out.tps.push(tp);
+            out.fps.push(fp);
+            out.thresholds.push(f64::from_bits(value_bits(k)));
+        }
+    }
+    out
+}
+
+/// ROC curve as `sklearn.metrics.roc_curve(y_true, score, sample_weight=weights)` (with
+/// `drop_intermediate=True`): points on a straight line between their neighbours are dropped,
+/// then the curve starts at (0, 0) with threshold `+inf`.
+pub fn roc_curve(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<RocCurve> {
+    let c = threshold_counts(y_true, score, weights)?;
+    let n = c.fps.len();
+    let keep: Vec<usize> = if n > 2 {
+        // scikit-learn's `diff(fps, 2) != 0 or diff(tps, 2) != 0`, same roundings
+        let bends = |v: &[f64], i: usize| (v[i + 1] - v[i]) - (v[i] - v[i - 1]) != 0.0;
+        (0..n).filter(|&i| i == 0 || i == n - 1 || bends(&c.fps, i) || bends(&c.tps, i)).collect()
+    } else {
+        (0..n).collect()
+    };
+    let (fp_total, tp_total) = (c.fps[n - 1], c.tps[n - 1]);
+    let mut curve = RocCurve {
+        fpr: Vec::with_capacity(keep.len() + 1),
+        tpr: Vec::with_capacity(keep.len() + 1),
+        thresholds: Vec::with_capacity(keep.len() + 1),
+    };
+    curve.fpr.push(0.0);
+    curve.tpr.push(0.0);
+    curve.thresholds.push(f64::INFINITY);
+    for i in keep {
+        curve.fpr.push(c.fps[i] / fp_total);
+        curve.tpr.push(c.tps[i] / tp_total);
+        curve.thresholds.push(c.thresholds[i]);
+    }
+    Ok(curve)
+}
+
+/// Area under the ROC curve, as `sklearn.metrics.roc_auc_score` for binary `y_true`: the
+/// trapezoid rule over [`roc_curve`] (ties in score give the diagonal, i.e. count one half).
+pub fn roc_auc(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    let c = roc_curve(y_true, score, weights)?;
+    // numpy.trapezoid: sum(diff(x) * (y[1:] + y[:-1]) / 2.0)
+    let terms: Vec<f64> =
+        (1..c.fpr.len()).map(|i| (c.fpr[i] - c.fpr[i - 1]) * (c.tpr[i] + c.tpr[i - 1]) / 2.0).collect();
+    Ok(sum(&terms))
+}
+
+/// Precision-recall curve as `sklearn.metrics.precision_recall_curve` (`drop_intermediate=False`):
+/// one point per distinct score, thresholds ascending, then (precision 1, recall 0).
+pub fn precision_recall_curve(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<PrCurve> {
+    let c = threshold_counts(y_true, score, weights)?;
+    let n = c.tps.len();
+    let tp_total = c.tps[n - 1];
+    let mut curve = PrCurve {
+        precision: Vec::with_capacity(n + 1),
+        recall: Vec::with_capacity(n + 1),
+        thresholds: Vec::with_capacity(n),
+    };
+    for i in (0..n).rev() {
+        let predicted = c.tps[i] + c.fps[i];
+        curve.precision.push(if predicted != 0.0 { c.tps[i] / predicted } else { 0.0 });
+        curve.recall.push(c.tps[i] / tp_total);
+        curve.thresholds.push(c.thresholds[i]);
+    }
+    curve.precision.push(1.0);
+    curve.recall.push(0.0);
+    Ok(curve)
+}
+
+/// Average precision as `sklearn.metrics.average_precision_score` for binary `y_true`: the step
+/// sum `Σ_n (R_n - R_{n-1}) P_n` over [`precision_recall_curve`] (no interpolation).
+pub fn average_precision(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    let c = precision_recall_curve(y_true, score, weights)?;
+    let terms: Vec<f64> = (0..c.recall.len() - 1).map(|i| (c.recall[i + 1] - c.recall[i]) * c.precision[i]).collect();
+    Ok((-sum(&terms)).max(0.0))
+}
+
+/// Confusion matrix of integer class codes `0..n_classes`, row-major: entry `(i, j)` counts the
+/// samples of true class `i` predicted as class `j` (`sklearn.metrics.confusion_matrix`).
+pub fn confusion_matrix(y_true: &[u32], y_pred: &[u32], n_classes: usize) -> Result<Vec<u64>> {
+    check_same_len("y_true", y_true.len(), "y_pred", y_pred.len())?;
+    if n_classes == 0 {
+        return Err(StatsError::InvalidArgument("`n_classes` must be at least 1".into()));
+    }
+    let cells = n_classes.checked_mul(n_classes).filter(|&c| c <= 1 << 28).ok_or_else(|| {
+        StatsError::InvalidArgument(format!("{n_classes} classes give a confusion matrix too large to hold"))
+    })?;
+    let mut cm = vec![0u64; cells];
+    for (i, (&t, &p)) in y_true.iter().zip(y_pred).enumerate() {
+        let (t, p) = (t as usize, p as usize);
+        if t >= n_classes || p >= n_classes {
+            let (arg, v) = if t >= n_classes { ("y_true", t) } else { ("y_pred", p) };
+            return Err(StatsError::InvalidArgument(format!(
+                "`{arg}` holds class code {v} at index {i}, but there are only {n_classes} classes"
+            )));
+        }
+        cm[t * n_classes + p] += 1;
+    }
+    Ok(cm)
+}
+
+/// How per-class scores are combined (`average` in scikit-learn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Average {
+    /// Scores of the pooled counts over all classes.
+    Micro,
+    /// Unweighted mean of the per-class scores.
+    Macro,
+    /// Mean of the per-class scores weighted by their support (number of true samples).
+    Weighted,
+}
+
+impl Average {
+    pub fn by_name(name: &str) -> Result<Average> {
+        match name {
+            "micro" => Ok(Average::Micro),
+            "macro" => Ok(Average::Macro),
+            "weighted" => Ok(Average::Weighted),
+            _ => Err(StatsError::InvalidArgument(format!(
+                "average must be None, \"micro\", \"macro\" or \"weighted\", got {name:?}"
+            ))),
+        }
+    }
+}
+
+/// Precision, recall and F-beta score per class (or one averaged value), with the support.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrfScores {
+    pub precision: Vec<f64>,
+    pub recall: Vec<f64>,
+    pub fscore: Vec<f64>,
+    pub support: Vec<f64>,
+}
+
+/// `num / den`, or 0 where `den` is 0 (`zero_division=0`).
+fn ratio(num: f64, den: f64) -> f64 {
+    if den == 0.0 {
+        0.0
+    } else {
+        num / den
+    }
+}
+
+fn check_matrix(cm: &[u64], n_classes: usize) -> Result<()> {
+    if n_classes == 0 || n_classes.checked_mul(n_classes) != Some(cm.len()) {
+        return Err(StatsError::InvalidArgument(format!(
+            "a confusion matrix of {n_classes} classes must hold {n_classes}² cells, got {}",
+            cm.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Per-class precision, recall, F-beta and support from a confusion matrix (rows: true class),
+/// as `sklearn.metrics.precision_recall_fscore_support(average=None, zero_division=0)`:
+/// `F = (1 + β²) tp / ((1 + β²) tp + β² fn + fp)`.
+pub fn precision_recall_fscore(cm: &[u64], n_classes: usize, beta: f64) -> Result<PrfScores> {
+    check_matrix(cm, n_classes)?;
+    if !(beta.is_finite() && beta > 0.0) {
+        return Err(StatsError::InvalidArgument(format!("beta must be finite and positive, got {beta}")));
+    }
+    let k = n_classes;
+    let tp: Vec<f64> = (0..k).map(|i| cm[i * k + i] as f64).collect();
+    let true_sum: Vec<f64> = (0..k).map(|i| cm[i * k..(i + 1) * k].iter().sum::<u64>() as f64).collect();
+    let pred_sum: Vec<f64> = (0..k).map(|j| (0..k).map(|i| cm[i * k + j]).sum::<u64>() as f64).collect();
+    Ok(scores(&tp, &true_sum, &pred_sum, beta))
+}
+
+fn scores(tp: &[f64], true_sum: &[f64], pred_sum: &[f64], beta: f64) -> PrfScores {
+    let b2 = beta * beta;
+    let zip3 = || tp.iter().zip(true_sum).zip(pred_sum);
+    PrfScores {
+        precision: zip3().map(|((&t, _), &p)| ratio(t, p)).collect(),
+        recall: zip3().map(|((&t, &s), _)| ratio(t, s)).collect(),
+        fscore: zip3().map(|((&t, &s), &p)| ratio((1.0 + b2) * t, b2 * s + p)).collect(),
+        support: true_sum.to_vec(),
+    }
+}
+
+/// [`precision_recall_fscore`] combined over classes as scikit-learn's `average=` does:
+/// returns one-element vectors (and the total support).
+pub fn precision_recall_fscore_average(cm: &[u64], n_classes: usize, beta: f64, average: Average) -> Result<PrfScores> {
+    let per_class = precision_recall_fscore(cm, n_classes, beta)?;
+    let total: f64 = sum(&per_class.support);
+    let one = |p: f64, r: f64, f: f64| PrfScores { precision: vec![p], recall: vec![r], fscore: vec![f], support: vec![total] };
+    Ok(match average {
+        Average::Micro => {
+            let k = n_classes;
+            let tp: Vec<f64> = (0..k).map(|i| cm[i * k + i] as f64).collect();
+            // pooled: true and predicted totals are both the number of samples
+            let s = scores(&[sum(&tp)], &[total], &[total], beta);
+            one(s.precision[0], s.recall[0], s.fscore[0])
+        }
+        Average::Macro => {
+            let mean = |v: &[f64]| sum(v) / v.len() as f64;
+            one(mean(&per_class.precision), mean(&per_class.recall), mean(&per_class.fscore))
+        }
+        Average::Weighted => {
+            // numpy.average(v, weights=support): sum(v * w) / sum(w)
+            let w = &per_class.support;
+            let avg = |v: &[f64]| {
+                let prod: Vec<f64> = v.iter().zip(w).map(|(a, b)| a * b).collect();
+                ratio(sum(&prod), total)
+            };
+            one(avg(&per_class.precision), avg(&per_class.recall), avg(&per_class.fscore))
+        }
+    })
+}
+
+/// Accuracy from a confusion matrix: the trace over the total (0 for an empty matrix).
+pub fn accuracy(cm: &[u64], n_classes: usize) -> Result<f64> {
+    check_matrix(cm, n_classes)?;
+    let correct: u64 = (0..n_classes).map(|i| cm[i * n_classes + i]).sum();
+    Ok(ratio(correct as f64, cm.iter().sum::<u64>() as f64))
+}
+
+/// The confusion matrix of the classifier that always predicts class `class`, with the same
+/// true classes as `cm` (for SageMaker's `*_best_constant_classifier` metrics).
+pub fn constant_prediction_matrix(cm: &[u64], n_classes: usize, class: usize) -> Result<Vec<u64>> {
+    check_matrix(cm, n_classes)?;
+    if class >= n_classes {
+        return Err(StatsError::InvalidArgument(format!("class {class} is not below n_classes = {n_classes}")));
+    }
+    let mut out = vec![0u64; cm.len()];
+    for i in 0..n_classes {
+        out[i * n_classes + class] = cm[i * n_classes..(i + 1) * n_classes].iter().sum();
+    }
+    Ok(out)
+}
+
+/// Regression errors of predictions against true values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RegressionMetrics {
+    pub mae: f64,
+    pub mse: f64,
+    pub rmse: f64,
+    pub r2: f64,
+}
+
+/// MAE, MSE, RMSE and R² as scikit-learn's `mean_absolute_error`, `mean_squared_error`,
+/// `root_mean_squared_error` and `r2_score`. Sums are pairwise in numpy's order (error
+/// O(ε log n), and the same roundings as scikit-learn). R² follows `force_finite=True`:
+/// `1 - SS_res / SS_tot`, with 1 when both are 0 and 0 when only `SS_tot` is 0.
+pub fn regression_metrics(y_true: &[f64], y_pred: &[f64]) -> Result<RegressionMetrics> {
+    check_same_len("y_true", y_true.len(), "y_pred", y_pred.len())?;
+    if y_true.is_empty() {
+        return Err(StatsError::Empty { arg: "y_true" });
+    }
+    for (arg, x) in [("y_true", y_true), ("y_pred", y_pred)] {
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(StatsError::InvalidArgument(format!("`{arg}` must be finite, got {} at index {i}", x[i])));
+        }
+    }
+    let n = y_true.len() as f64;
+    let abs: Vec<f64> = y_pred.iter().zip(y_true).map(|(p, t)| (p - t).abs()).collect();
+    let sq: Vec<f64> = y_true.iter().zip(y_pred).map(|(t, p)| (t - p) * (t - p)).collect();
+    let ss_res = sum(&sq);
+    let mean = sum(y_true) / n;
+    let dev: Vec<f64> = y_true.iter().map(|t| (t - mean) * (t - mean)).collect();
+    let ss_tot = sum(&dev);
+    let mse = ss_res / n;
+    let r2 = if ss_res == 0.0 {
+        1.0
+    } else if ss_tot == 0.0 {
+        0.0
+    } else {
+        1.0 - ss_res / ss_tot
+    };
+    Ok(RegressionMetrics { mae: sum(&abs) / n, mse, rmse: mse.sqrt(), r2 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roc_of_a_small_example() {
+        // sklearn: roc_curve([0,0,1,1], [0.1,0.4,0.35,0.8]) -> fpr [0,0,.5,.5,1], tpr [0,.5,.5,1,1]
+        let c = roc_curve(&[0., 0., 1., 1.], &[0.1, 0.4, 0.35, 0.8], None).unwrap();
+        assert_eq!(c.fpr, vec![0.0, 0.0, 0.5, 0.5, 1.0]);
+        assert_eq!(c.tpr, vec![0.0, 0.5, 0.5, 1.0, 1.0]);
+        assert_eq!(c.thresholds, vec![f64::INFINITY, 0.8, 0.4, 0.35, 0.1]);
+        assert_eq!(roc_auc(&[0., 0., 1., 1.], &[0.1, 0.4, 0.35, 0.8], None).unwrap(), 0.75);
+    }
+
+    #[test]
+    fn ties_count_one_half_and_weights_match_repetition() {
+        assert_eq!(roc_auc(&[0., 1.], &[0.5, 0.5], None).unwrap(), 0.5);
+        let w = roc_auc(&[0., 0., 1., 1.], &[0.1, 0.4, 0.35, 0.8], Some(&[2., 1., 1., 3.])).unwrap();
+        let r = roc_auc(&[0., 0., 0., 1., 1., 1., 1.], &[0.1, 0.1, 0.4, 0.35, 0.8, 0.8, 0.8], None).unwrap();
+        assert!((w - r).abs() < 1e-15);
+    }
+
+    #[test]
+    fn average_precision_of_a_small_example() {
+        // sklearn: average_precision_score([0,0,1,1], [0.1,0.4,0.35,0.8]) = 0.8333...
+        let ap = average_precision(&[0., 0., 1., 1.], &[0.1, 0.4, 0.35, 0.8], None).unwrap();
+        assert!((ap - 5.0 / 6.0).abs() < 1e-15);
+        let c = precision_recall_curve(&[0., 0., 1., 1.], &[0.1, 0.4, 0.35, 0.8], None).unwrap();
+        assert_eq!(c.recall, vec![1.0, 1.0, 0.5, 0.5, 0.0]);
+        assert_eq!(c.thresholds, vec![0.1, 0.35, 0.4, 0.8]);
+    }
+
+    #[test]
+    fn bad_binary_inputs_are_errors() {
+        assert!(roc_auc(&[1., 1.], &[0.1, 0.2], None).is_err());
+        assert!(roc_auc(&[0., 1.], &[0.1, 0.2], Some(&[1.0, 0.0])).is_err());
+        let e = roc_auc(&[0., 1., 1.], &[0.1, f64::NAN, 0.3], None).unwrap_err();
+        assert!(e.to_string().contains("index 1"), "{e}");
+        assert!(roc_auc(&[0., 2.], &[0.1, 0.2], None).is_err());
+        assert!(roc_auc(&[], &[], None).is_err());
+    }
+
+    #[test]
+    fn confusion_and_scores() {
+        let cm = confusion_matrix(&[0, 0, 1, 1, 2], &[0, 1, 1, 1, 0], 3).unwrap();
+        assert_eq!(cm, vec![1, 1, 0, 0, 2, 0, 1, 0, 0]);
+        let s = precision_recall_fscore(&cm, 3, 1.0).unwrap();
+        assert_eq!(s.precision, vec![0.5, 2.0 / 3.0, 0.0]);
+        assert_eq!(s.recall, vec![0.5, 1.0, 0.0]);
+        assert_eq!(accuracy(&cm, 3).unwrap(), 0.6);
+        let m = precision_recall_fscore_average(&cm, 3, 1.0, Average::Micro).unwrap();
+        assert_eq!(m.precision, vec![0.6]);
+        assert!(confusion_matrix(&[0, 3], &[0, 0], 3).unwrap_err().to_string().contains("index 1"));
+    }
+
+    #[test]
+    fn r2_conventions() {
+        assert_eq!(regression_metrics(&[1., 1.], &[1., 1.]).unwrap().r2, 1.0);
+        assert_eq!(regression_metrics(&[1., 1.], &[1., 2.]).unwrap().r2, 0.0);
+        let m = regression_metrics(&[1., 2., 3.], &[1., 2., 4.]).unwrap();
+        assert_eq!((m.mae, m.mse), (1.0 / 3.0, 1.0 / 3.0));
+        assert_eq!(m.r2, 0.5);
+    }
+}

@@ -1,0 +1,159 @@
+//! Bindings of driftline_core::metrics: ROC and precision-recall curves, confusion matrices and
+//! the scores derived from them, regression errors.
+use driftline_core::metrics as m;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+
+use crate::convert::slice;
+use crate::errors::{invalid, run};
+
+type Curve<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+type Scores<'py> =
+    (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
+fn optional<'a>(py: Python<'_>, arr: &'a Option<PyReadonlyArray1<'_, f64>>, name: &str) -> PyResult<Option<&'a [f64]>> {
+    arr.as_ref().map(|a| slice(py, a, name)).transpose()
+}
+
+/// A square confusion matrix as a row-major slice and its number of classes.
+fn matrix<'a>(py: Python<'_>, cm: &'a PyReadonlyArray2<'_, u64>) -> PyResult<(&'a [u64], usize)> {
+    let shape = cm.shape();
+    if shape[0] != shape[1] {
+        return Err(invalid(py, format!("`confusion` must be square, got shape ({}, {})", shape[0], shape[1])));
+    }
+    let cells = cm.as_slice().map_err(|_| invalid(py, "`confusion` must be a C-contiguous, aligned array"))?;
+    Ok((cells, shape[0]))
+}
+
+fn square(py: Python<'_>, cells: Vec<u64>, n: usize) -> PyResult<Bound<'_, PyArray2<u64>>> {
+    cells.into_pyarray(py).reshape([n, n])
+}
+
+/// ROC curve (fpr, tpr, thresholds), as sklearn.metrics.roc_curve with drop_intermediate=True.
+#[pyfunction]
+#[pyo3(signature = (y_true, y_score, sample_weight=None))]
+fn roc_curve<'py>(
+    py: Python<'py>,
+    y_true: PyReadonlyArray1<'py, f64>,
+    y_score: PyReadonlyArray1<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+) -> PyResult<Curve<'py>> {
+    let (t, s, w) = (slice(py, &y_true, "y_true")?, slice(py, &y_score, "y_score")?, optional(py, &sample_weight, "sample_weight")?);
+    let c = run(py, || m::roc_curve(t, s, w))?;
+    Ok((c.fpr.into_pyarray(py), c.tpr.into_pyarray(py), c.thresholds.into_pyarray(py)))
+}
+
+/// Area under the ROC curve (sklearn.metrics.roc_auc_score, binary).
+#[pyfunction]
+#[pyo3(signature = (y_true, y_score, sample_weight=None))]
+fn roc_auc_score(
+    py: Python<'_>,
+    y_true: PyReadonlyArray1<'_, f64>,
+    y_score: PyReadonlyArray1<'_, f64>,
+    sample_weight: Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<f64> {
+    let (t, s, w) = (slice(py, &y_true, "y_true")?, slice(py, &y_score, "y_score")?, optional(py, &sample_weight, "sample_weight")?);
+    run(py, || m::roc_auc(t, s, w))
+}
+
+/// Precision-recall curve (precision, recall, thresholds), as sklearn.metrics.precision_recall_curve.
+#[pyfunction]
+#[pyo3(signature = (y_true, y_score, sample_weight=None))]
+fn precision_recall_curve<'py>(
+    py: Python<'py>,
+    y_true: PyReadonlyArray1<'py, f64>,
+    y_score: PyReadonlyArray1<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+) -> PyResult<Curve<'py>> {
+    let (t, s, w) = (slice(py, &y_true, "y_true")?, slice(py, &y_score, "y_score")?, optional(py, &sample_weight, "sample_weight")?);
+    let c = run(py, || m::precision_recall_curve(t, s, w))?;
+    Ok((c.precision.into_pyarray(py), c.recall.into_pyarray(py), c.thresholds.into_pyarray(py)))
+}
+
+/// Average precision, the step sum over the PR curve (sklearn.metrics.average_precision_score).
+#[pyfunction]
+#[pyo3(signature = (y_true, y_score, sample_weight=None))]
+fn average_precision_score(
+    py: Python<'_>,
+    y_true: PyReadonlyArray1<'_, f64>,
+    y_score: PyReadonlyArray1<'_, f64>,
+    sample_weight: Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<f64> {
+    let (t, s, w) = (slice(py, &y_true, "y_true")?, slice(py, &y_score, "y_score")?, optional(py, &sample_weight, "sample_weight")?);
+    run(py, || m::average_precision(t, s, w))
+}
+
+/// Confusion matrix of class codes 0..n_classes (rows: true class, columns: predicted class).
+#[pyfunction]
+fn confusion_matrix<'py>(
+    py: Python<'py>,
+    y_true: PyReadonlyArray1<'py, u32>,
+    y_pred: PyReadonlyArray1<'py, u32>,
+    n_classes: usize,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    let (t, p) = (slice(py, &y_true, "y_true")?, slice(py, &y_pred, "y_pred")?);
+    let cm = run(py, || m::confusion_matrix(t, p, n_classes))?;
+    square(py, cm, n_classes)
+}
+
+/// Precision, recall, F-beta and support per class, or averaged ("micro", "macro", "weighted").
+#[pyfunction]
+#[pyo3(signature = (confusion, beta=1.0, average=None))]
+fn precision_recall_fscore<'py>(
+    py: Python<'py>,
+    confusion: PyReadonlyArray2<'py, u64>,
+    beta: f64,
+    average: Option<&str>,
+) -> PyResult<Scores<'py>> {
+    let (cm, n) = matrix(py, &confusion)?;
+    let average = average.map(m::Average::by_name).transpose().map_err(|e| invalid(py, e.to_string()))?;
+    let s = run(py, || match average {
+        None => m::precision_recall_fscore(cm, n, beta),
+        Some(a) => m::precision_recall_fscore_average(cm, n, beta, a),
+    })?;
+    Ok((s.precision.into_pyarray(py), s.recall.into_pyarray(py), s.fscore.into_pyarray(py), s.support.into_pyarray(py)))
+}
+
+/// Accuracy (trace over total) of a confusion matrix.
+#[pyfunction]
+fn confusion_accuracy(py: Python<'_>, confusion: PyReadonlyArray2<'_, u64>) -> PyResult<f64> {
+    let (cm, n) = matrix(py, &confusion)?;
+    run(py, || m::accuracy(cm, n))
+}
+
+/// The confusion matrix of always predicting `class`, with the true classes of `confusion`.
+#[pyfunction]
+fn constant_prediction_matrix<'py>(
+    py: Python<'py>,
+    confusion: PyReadonlyArray2<'py, u64>,
+    class_: usize,
+) -> PyResult<Bound<'py, PyArray2<u64>>> {
+    let (cm, n) = matrix(py, &confusion)?;
+    let out = run(py, || m::constant_prediction_matrix(cm, n, class_))?;
+    square(py, out, n)
+}
+
+/// (mae, mse, rmse, r2) as scikit-learn's regression metrics.
+#[pyfunction]
+fn regression_metrics(
+    py: Python<'_>,
+    y_true: PyReadonlyArray1<'_, f64>,
+    y_pred: PyReadonlyArray1<'_, f64>,
+) -> PyResult<(f64, f64, f64, f64)> {
+    let (t, p) = (slice(py, &y_true, "y_true")?, slice(py, &y_pred, "y_pred")?);
+    let r = run(py, || m::regression_metrics(t, p))?;
+    Ok((r.mae, r.mse, r.rmse, r.r2))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(roc_curve, m)?)?;
+    m.add_function(wrap_pyfunction!(roc_auc_score, m)?)?;
+    m.add_function(wrap_pyfunction!(precision_recall_curve, m)?)?;
+    m.add_function(wrap_pyfunction!(average_precision_score, m)?)?;
+    m.add_function(wrap_pyfunction!(confusion_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(precision_recall_fscore, m)?)?;
+    m.add_function(wrap_pyfunction!(confusion_accuracy, m)?)?;
+    m.add_function(wrap_pyfunction!(constant_prediction_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(regression_metrics, m)?)?;
+    Ok(())
+}
