@@ -369,7 +369,7 @@ pub struct RegressionMetrics {
 /// MAE, MSE, RMSE and R² as scikit-learn's `mean_absolute_error`, `mean_squared_error`,
 /// `root_mean_squared_error` and `r2_score`. Sums are pairwise in numpy's order (error
 /// O(ε log n), and the same roundings as scikit-learn). R² follows `force_finite=True`:
-/// `1 - SS_res / SS_tot`, with 1 when both are 0 and 0 when only `SS_tot` is 0.
+/// `1 - SS_res / SS_tot`, with 1 when `SS_res` is 0, 0 when only `SS_tot` is 0, NaN for one sample.
 pub fn regression_metrics(y_true: &[f64], y_pred: &[f64]) -> Result<RegressionMetrics> {
     check_same_len("y_true", y_true.len(), "y_pred", y_pred.len())?;
     if y_true.is_empty() {
@@ -388,7 +388,9 @@ pub fn regression_metrics(y_true: &[f64], y_pred: &[f64]) -> Result<RegressionMe
     let dev: Vec<f64> = y_true.iter().map(|t| (t - mean) * (t - mean)).collect();
     let ss_tot = sum(&dev);
     let mse = ss_res / n;
-    let r2 = if ss_res == 0.0 {
+    let r2 = if y_true.len() < 2 {
+        f64::NAN // scikit-learn: not defined for one sample
+    } else if ss_res == 0.0 {
         1.0
     } else if ss_tot == 0.0 {
         0.0
