@@ -75,9 +75,9 @@ def _binary_truth(y_true: Any, pos_label: Any) -> F64Array:
     if pos_label is None:
         if y.dtype.kind not in "biuf":
             raise InvalidArgumentError("`y_true` has non-numeric labels: give pos_label")
-        seen = np.unique(y)
-        if not (set(seen.tolist()) <= {0, 1} or set(seen.tolist()) <= {-1, 1}):
-            raise InvalidArgumentError(f"`y_true` labels {seen.tolist()[:5]} are not {{0, 1}} or {{-1, 1}}: give pos_label")
+        # O(n) membership checks, not np.unique (a sort that would cost more than the metric)
+        if not (np.isin(y, (0, 1)).all() or np.isin(y, (-1, 1)).all()):
+            raise InvalidArgumentError("`y_true` labels are not {0, 1} or {-1, 1}: give pos_label")
         pos_label = 1
     return np.ascontiguousarray(y == pos_label, dtype=np.float64)
 
