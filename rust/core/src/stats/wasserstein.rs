@@ -113,6 +113,13 @@ fn cdf_distance(p: u32, u: &Sample, v: &Sample) -> f64 {
     }
 }
 
+/// `integral |U - V|^p` (p = 1) or its `1/p` power (p = 2) between two weighted samples.
+fn distance(p: u32, u_values: &[f64], v_values: &[f64], u_weights: Option<&[f64]>, v_weights: Option<&[f64]>) -> Result<f64> {
+    let u = Sample::new("u_values", u_values, u_weights)?;
+    let v = Sample::new("v_values", v_values, v_weights)?;
+    Ok(cdf_distance(p, &u, &v))
+}
+
 /// First Wasserstein distance between two 1-D samples; matches `scipy.stats.wasserstein_distance`.
 /// NaN values (and their weights) are left out.
 pub fn wasserstein_distance(
@@ -121,9 +128,7 @@ pub fn wasserstein_distance(
     u_weights: Option<&[f64]>,
     v_weights: Option<&[f64]>,
 ) -> Result<f64> {
-    let u = Sample::new("u_values", u_values, u_weights)?;
-    let v = Sample::new("v_values", v_values, v_weights)?;
-    Ok(cdf_distance(1, &u, &v))
+    distance(1, u_values, v_values, u_weights, v_weights)
 }
 
 /// Energy distance `sqrt(2) * (integral (U - V)^2)^(1/2)`; matches `scipy.stats.energy_distance`.
@@ -133,9 +138,7 @@ pub fn energy_distance(
     u_weights: Option<&[f64]>,
     v_weights: Option<&[f64]>,
 ) -> Result<f64> {
-    let u = Sample::new("u_values", u_values, u_weights)?;
-    let v = Sample::new("v_values", v_values, v_weights)?;
-    Ok(std::f64::consts::SQRT_2 * cdf_distance(2, &u, &v))
+    Ok(std::f64::consts::SQRT_2 * distance(2, u_values, v_values, u_weights, v_weights)?)
 }
 
 #[cfg(test)]
