@@ -347,7 +347,7 @@ def _parquet_frames(path: str, batch_rows: int | None) -> Iterator[pl.DataFrame]
             return
         import pyarrow.parquet as pq
 
-        reader = pq.ParquetFile(path)
+        reader = pq.ParquetFile(path, pre_buffer=False)  # pre-buffering keeps every row group read: memory grows with the file
         empty = True
         for batch in reader.iter_batches(batch_size=batch_rows):
             empty = False
