@@ -39,6 +39,18 @@ DISTINCT_PATH_MAX = 50_000  # text batches with fewer distinct values are classi
 _U64 = np.uint64
 
 
+def _classify(values: pl.Series) -> pl.DataFrame:
+    """Per value: missing (null or empty), integral, fractional (numeric but not integral),
+    boolean; each regex runs once over the values."""
+    v = pl.col("v")
+    return (
+        pl.DataFrame({"v": values})
+        .select(missing=v.is_null() | (v == ""), integral=v.str.contains(_INTEGRAL),
+                numeric=v.str.contains(_FRACTIONAL), boolean=v.str.contains(_BOOLEAN))
+        .select("missing", "integral", fractional=pl.col("numeric") & ~pl.col("integral"), boolean="boolean")
+    )
+
+
 def _seed_of(name: str) -> int:
     # one seed per column, so sketches of different columns make independent random choices
     return zlib.crc32(name.encode("utf-8"))
@@ -148,12 +160,7 @@ class ColumnProfile:
         if not (self.numeric_so_far and not self.categories_exact) and cast(int, t.approx_n_unique()) <= DISTINCT_PATH_MAX:
             self._update_text_by_value(t)
             return
-        frame = pl.DataFrame({"v": t}).select(
-            missing=(pl.col("v").is_null() | (pl.col("v") == "")),
-            integral=pl.col("v").str.contains(_INTEGRAL),
-            fractional=pl.col("v").str.contains(_FRACTIONAL) & ~pl.col("v").str.contains(_INTEGRAL),
-            boolean=pl.col("v").str.contains(_BOOLEAN),
-        )
+        frame = _classify(t)
         counts = frame.select(pl.all().fill_null(False).sum()).row(0, named=True)
         missing = int(counts["missing"])
         self.num_missing += missing
@@ -173,12 +180,7 @@ class ColumnProfile:
         values (Rust), classify each distinct value once, weight by its count."""
         cats, counts, nulls = count_categories(t)
         values = pl.Series("v", cats, dtype=pl.String)
-        kinds = pl.DataFrame({"v": values}).select(
-            missing=pl.col("v") == "",
-            integral=pl.col("v").str.contains(_INTEGRAL),
-            fractional=pl.col("v").str.contains(_FRACTIONAL) & ~pl.col("v").str.contains(_INTEGRAL),
-            boolean=pl.col("v").str.contains(_BOOLEAN),
-        )
+        kinds = _classify(values)
         c = counts.astype(np.int64)
         masks = {k: kinds[k].to_numpy() for k in kinds.columns}
         missing = int(nulls) + int(c[masks["missing"]].sum())
