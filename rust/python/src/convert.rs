@@ -10,3 +10,8 @@ pub fn slice<'a, T: Element>(py: Python<'_>, arr: &'a PyReadonlyArray1<'_, T>, n
     arr.as_slice()
         .map_err(|_| invalid(py, format!("`{name}` must be a C-contiguous, aligned 1-D array")))
 }
+
+/// Borrow an optional 1-D float64 array (weights and the like).
+pub fn optional<'a>(py: Python<'_>, arr: &'a Option<PyReadonlyArray1<'_, f64>>, name: &str) -> PyResult<Option<&'a [f64]>> {
+    arr.as_ref().map(|a| slice(py, a, name)).transpose()
+}

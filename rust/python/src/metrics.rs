@@ -4,16 +4,12 @@ use driftline_core::metrics as m;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
-use crate::convert::slice;
+use crate::convert::{optional, slice};
 use crate::errors::{invalid, run};
 
 type Curve<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 type Scores<'py> =
     (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
-
-fn optional<'a>(py: Python<'_>, arr: &'a Option<PyReadonlyArray1<'_, f64>>, name: &str) -> PyResult<Option<&'a [f64]>> {
-    arr.as_ref().map(|a| slice(py, a, name)).transpose()
-}
 
 /// A square confusion matrix as a row-major slice and its number of classes.
 fn matrix<'a>(py: Python<'_>, cm: &'a PyReadonlyArray2<'_, u64>) -> PyResult<(&'a [u64], usize)> {

@@ -3,7 +3,7 @@ use driftline_core::stats::wasserstein as w;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
-use crate::convert::slice;
+use crate::convert::{optional, slice};
 use crate::errors::run;
 
 macro_rules! cdf_distance_fn {
@@ -19,8 +19,8 @@ macro_rules! cdf_distance_fn {
         ) -> PyResult<f64> {
             let u = slice(py, &u_values, "u_values")?;
             let v = slice(py, &v_values, "v_values")?;
-            let uw = u_weights.as_ref().map(|a| slice(py, a, "u_weights")).transpose()?;
-            let vw = v_weights.as_ref().map(|a| slice(py, a, "v_weights")).transpose()?;
+            let uw = optional(py, &u_weights, "u_weights")?;
+            let vw = optional(py, &v_weights, "v_weights")?;
             run(py, || $kernel(u, v, uw, vw))
         }
     };
