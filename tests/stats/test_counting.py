@@ -9,7 +9,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from driftline import stats
@@ -37,6 +37,55 @@ def test_histogram_explicit_edges_matches_numpy(x: np.ndarray, edges: list[float
     ref, _ = np.histogram(x[~np.isnan(x)], e)
     np.testing.assert_array_equal(counts, ref)
     np.testing.assert_array_equal(out_edges, e)
+
+
+@given(
+    samples(min_size=0, elements=st.one_of(moderate, ties, st.just(np.nan), st.just(np.inf), st.just(-np.inf))),
+    st.lists(st.one_of(moderate, ties), min_size=1, max_size=30),  # both sides of 16 bins
+    st.integers(0, 2),
+    st.integers(0, 2),
+)
+def test_histogram_open_outer_edges_matches_numpy(x: np.ndarray, inner: list[float], n_lo: int, n_hi: int) -> None:
+    # quantile bins are open at both ends ([-inf, q1, ..., q9, inf]); the kernel grids the finite
+    # edges and handles the open bins beside them: counts must equal numpy's exactly
+    e = np.concatenate([np.full(n_lo, -np.inf), np.sort(np.array(inner)), np.full(n_hi, np.inf)])
+    assume(len(e) >= 2)
+    counts, _ = stats.histogram(x, e)
+    ref, _ = np.histogram(x[~np.isnan(x)], e)
+    np.testing.assert_array_equal(counts, ref)
+
+
+def test_histogram_open_edges_large_parallel_path() -> None:
+    x = np.random.default_rng(5).standard_normal(300_000)
+    x[::1000] = np.inf
+    x[1::1000] = -np.inf
+    e = np.concatenate([[-np.inf], np.quantile(x[np.isfinite(x)], np.linspace(0.1, 0.9, 9)), [np.inf]])
+    np.testing.assert_array_equal(stats.histogram(x, e)[0], np.histogram(x, e)[0])
+
+
+@given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=40, unique=True),
+    st.lists(st.one_of(st.integers(0, 2**64 - 1), st.integers(0, 50), st.just(2**64 - 1)), max_size=300),
+    st.integers(1, 64),
+)
+def test_kmv_update_keeps_the_k_smallest_distinct(prev: list[int], hashes: list[int], k: int) -> None:
+    from driftline import _core
+
+    kmv = np.array(sorted(prev), dtype=np.uint64)[:k]
+    h = np.array(hashes, dtype=np.uint64)
+    want = np.union1d(kmv, h)[:k]  # the reference: sort, dedupe, truncate
+    np.testing.assert_array_equal(_core.kmv_update(kmv, h, k), want)
+
+
+def test_kmv_update_large_and_bad_input() -> None:
+    from driftline import _core
+
+    rng = np.random.default_rng(9)
+    for distinct in (100, 5000, 10**6):  # below k, around k, far above k
+        h = rng.integers(0, 2**63, size=distinct, dtype=np.uint64)[rng.integers(0, distinct, size=10**6)]
+        np.testing.assert_array_equal(_core.kmv_update(np.zeros(0, np.uint64), h, 4096), np.unique(h)[:4096])
+    with pytest.raises(InvalidArgumentError, match="sorted and distinct"):
+        _core.kmv_update(np.array([3, 1], dtype=np.uint64), np.zeros(0, np.uint64), 4)
 
 
 @given(samples(min_size=1, elements=moderate), st.floats(-10, 0), st.floats(0.1, 10), st.integers(1, 30))

@@ -1,5 +1,5 @@
 //! Bindings of driftline_core::hist: histograms and category counts.
-use driftline_core::hist;
+use driftline_core::{distinct, hist};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
@@ -29,6 +29,22 @@ fn histogram_uniform<'py>(
     let x = slice(py, &x, "x")?;
     let (c, e) = run(py, || hist::histogram_uniform(x, bins, lo, hi))?;
     Ok((c.into_pyarray(py), e.into_pyarray(py)))
+}
+
+/// The `k` smallest distinct values of `kmv` (a previous result) and `hashes`, sorted: the
+/// k-minimum-values summary behind the profiles' distinct counts.
+#[pyfunction]
+fn kmv_update<'py>(
+    py: Python<'py>,
+    kmv: PyReadonlyArray1<'py, u64>,
+    hashes: PyReadonlyArray1<'py, u64>,
+    k: usize,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let (a, h) = (slice(py, &kmv, "kmv")?, slice(py, &hashes, "hashes")?);
+    if a.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(invalid(py, "`kmv` must be sorted and distinct (a previous kmv_update result)"));
+    }
+    Ok(run(py, || Ok(distinct::kmv_update(a, h, k)))?.into_pyarray(py))
 }
 
 /// Smallest and largest non-NaN value, or None.
@@ -105,6 +121,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(histogram_edges, m)?)?;
     m.add_function(wrap_pyfunction!(histogram_uniform, m)?)?;
     m.add_function(wrap_pyfunction!(min_max, m)?)?;
+    m.add_function(wrap_pyfunction!(kmv_update, m)?)?;
     m.add_function(wrap_pyfunction!(count_codes, m)?)?;
     m.add_function(wrap_pyfunction!(count_strings, m)?)?;
     Ok(())
