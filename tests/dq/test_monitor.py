@@ -15,7 +15,7 @@ import scipy.stats as ss
 from driftline.baseline import Baseline, suggest_baseline
 from driftline.monitor import ROBUST_C, run_monitor
 from driftline.profile import Profile
-from driftline.stats import KllSketch, ks_sketch
+from driftline.stats import ks_sketch
 
 
 def _data(n: int, seed: int, shift: float = 0.0, new_cat: float = 0.0, missing: float = 0.0, junk: float = 0.0) -> pl.DataFrame:
