@@ -116,11 +116,19 @@ def _baseline(args: argparse.Namespace) -> int:
 def _monitor(args: argparse.Namespace) -> int:
     from driftline.monitor import run_monitor
 
-    run = run_monitor(
-        args.baseline, args.data, out=args.out, start=args.start, end=args.end, on_bad_record=args.on_bad_record,
-        has_header=not args.no_header, output_columns_position=args.output_columns_position,
-        baseline_data=args.baseline_data, alpha=args.alpha, fdr=args.fdr,
-    )
+    def progress(rows: int) -> None:
+        print(f"\r  profiled {rows:,} rows", end="", file=sys.stderr, flush=True)
+
+    show = sys.stderr.isatty()
+    try:
+        run = run_monitor(
+            args.baseline, args.data, out=args.out, start=args.start, end=args.end, on_bad_record=args.on_bad_record,
+            has_header=not args.no_header, output_columns_position=args.output_columns_position,
+            baseline_data=args.baseline_data, alpha=args.alpha, fdr=args.fdr, progress=progress if show else None,
+        )
+    finally:
+        if show:
+            print(file=sys.stderr)
     print(f"{run.status}: {run.item_count} rows, {len(run.violations)} violations" + (f" ({run.reason})" if run.status == "Failed" else ""))
     for v in run.violations:
         print(f"  {v.feature_name}: {v.constraint_check_type}: {v.description}")

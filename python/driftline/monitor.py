@@ -30,6 +30,7 @@ import math
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -454,19 +455,20 @@ def run_monitor(
     fdr: bool = False,
     dataset_drift_share: float = 0.5,
     batch_rows: int = 500_000,
+    progress: Callable[[int], None] | None = None,
 ) -> MonitorRun:
     """Run a data-quality monitor over ``data`` (a capture folder or file, a table path, or an
     in-memory table) in the window [start, end), against ``baseline``; write the outputs to
     ``out`` when given. A table on disk streams through in batches of ``batch_rows``, so it
     may be larger than memory. ``baseline_data`` (the raw training data) enables exact KS and
-    Wasserstein tests in the drift table. Never raises for bad data: the run is Failed with
-    its reason instead."""
+    Wasserstein tests in the drift table. ``progress`` is called with the rows profiled so far
+    after each batch. Never raises for bad data: the run is Failed with its reason instead."""
     run = MonitorRun(status="Failed", start=_as_time(start), end=_as_time(end))
     staging: Path | None = None
     try:
         base = load_baseline(baseline)
         numeric = [n for n, f in base.features.items() if f.inferred_type in NUMERIC]
-        current, raw = _profile_window(data, base, run, numeric, on_bad_record, has_header, output_columns_position, batch_rows)
+        current, raw = _profile_window(data, base, run, numeric, on_bad_record, has_header, output_columns_position, batch_rows, progress)
         if current.item_count == 0:
             raise DriftlineError("no data in the analysis window (an empty window fails, as in SageMaker)")
         run.item_count = current.item_count
@@ -525,6 +527,7 @@ def _profile_window(
     has_header: bool,
     position: Literal["START", "END"],
     batch_rows: int,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[Profile, dict[str, np.ndarray]]:
     """Profile of the window, and its raw numeric values when the window is held in memory
     (capture windows and in-memory tables). A table on disk streams through in batches, so
@@ -537,11 +540,15 @@ def _profile_window(
         frame = _positional(cap.frame.drop([c for c in METADATA_COLUMNS if c in cap.frame.columns]), base)
         run.bad_records, run.bad_records_summary = cap.bad_records.total, cap.bad_records.summary() if cap.bad_records.total else ""
         current.update(frame)
+        if progress is not None:
+            progress(current.item_count)
         return current, _numeric_values(frame, numeric)
     if isinstance(data, str | Path):
         batches = iter_batches(data, batch_rows=batch_rows, has_header=has_header, on_bad_record=on_bad_record)
         for batch in batches:
             current.update(_positional(batch, base))
+            if progress is not None:
+                progress(current.item_count)
         bad = batches.bad_records
         run.bad_records, run.bad_records_summary = bad.total, bad.summary() if bad.total else ""
         return current, {}

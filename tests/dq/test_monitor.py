@@ -177,3 +177,7 @@ def test_a_table_on_disk_streams_in_batches_with_the_same_verdicts(baseline: Bas
     assert _checks(streamed.violations) == _checks(in_memory.violations)
     common = lambda run: [f.get("numerical_statistics", f.get("string_statistics"))["common"] for f in run.statistics["features"]]  # noqa: E731
     assert common(streamed) == common(in_memory)
+    # progress: called after every batch with the rows profiled so far
+    seen: list[int] = []
+    run_monitor(baseline, path, batch_rows=400, progress=seen.append)
+    assert seen == [*range(400, 3000, 400), 3000]
