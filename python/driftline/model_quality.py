@@ -1,0 +1,1018 @@
+"""Model-quality monitoring, as SageMaker Model Monitor's model-quality jobs (research notes §4):
+captured predictions are joined with ground truth that arrives later, SageMaker's metrics are
+computed over the analysis window and checked against the constraints suggested at baseline
+time; before the labels arrive, confidence-based performance estimation (:mod:`driftline.estimate`)
+tells how the model is probably doing.
+
+Pieces, each usable on its own:
+
+- :func:`parse_offset` / :func:`analysis_window`: SageMaker's ``-P8D`` / ``-PT5H`` offsets from
+  the run time;
+- :func:`select_outputs`: the ``inference_attribute`` / ``probability_attribute`` /
+  ``probability_threshold_attribute`` of SageMaker's inputs;
+- :func:`merge_ground_truth`: the join on ``inferenceId`` (else ``eventId``), with a
+  :class:`MergeReport` of matched, unlabelled, orphan and duplicate records;
+- :func:`model_quality_statistics`: the statistics document (SageMaker's metric names and
+  layout), each scalar with SageMaker's ``standard_deviation`` and driftline's bootstrap
+  ``confidence_interval``;
+- :func:`suggest_model_quality_baseline` / :func:`load_model_quality_baseline`: baseline files;
+- :func:`run_model_quality_monitor`: one monitoring run, with its output files.
+
+Labels are compared as text after one normalisation: surrounding spaces are stripped, and a
+number with an integral value is written as an integer (``"1.0"`` and ``"1"`` are one class), so
+that labels from CSV, JSON and typed tables agree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from driftline import metrics as mq_metrics
+from driftline.baseline import write_json
+from driftline.errors import DriftlineError, InvalidArgumentError, InvalidInputError
+
+__all__ = [
+    "COMPARISON_OPERATORS",
+    "MergeReport",
+    "ModelQualityBaseline",
+    "ModelQualityRun",
+    "PROBLEM_TYPES",
+    "analysis_window",
+    "check_constraints",
+    "load_model_quality_baseline",
+    "merge_ground_truth",
+    "model_quality_statistics",
+    "parse_offset",
+    "run_model_quality_monitor",
+    "select_outputs",
+    "suggest_constraints",
+    "suggest_model_quality_baseline",
+]
+
+ProblemType = Literal["BinaryClassification", "MulticlassClassification", "Regression"]
+PROBLEM_TYPES: tuple[str, ...] = ("BinaryClassification", "MulticlassClassification", "Regression")
+_SECTION = {
+    "BinaryClassification": "binary_classification",
+    "MulticlassClassification": "multiclass_classification",
+    "Regression": "regression",
+}
+COMPARISON_OPERATORS = ("LessThanThreshold", "GreaterThanThreshold", "LessThanOrEqualToThreshold", "GreaterThanOrEqualToThreshold")
+# Metrics whose constraint is an upper bound (an error or a miss rate); the rest are lower bounds.
+_LOWER_IS_BETTER = {"mae", "mse", "rmse", "false_positive_rate", "false_negative_rate"}
+# Metrics that get a suggested constraint (the best-constant values are reference points).
+CONSTRAINED = {
+    "Regression": ("mae", "mse", "rmse", "r2"),
+    "BinaryClassification": ("recall", "precision", "accuracy", "true_positive_rate", "true_negative_rate",
+                             "false_positive_rate", "false_negative_rate", "auc", "f0_5", "f1", "f2"),
+    "MulticlassClassification": ("accuracy", "weighted_recall", "weighted_precision", "weighted_f0_5", "weighted_f1", "weighted_f2"),
+}
+STD_MIN_SAMPLES = 200  # SageMaker gives standard_deviation from 200 samples on
+STD_SUBSAMPLES = 5  # ... computed over 5 random subsamples
+STD_FRACTION = 0.8  # ... of 80 % of the data each
+CURVE_POINTS = 1000  # curves in statistics.json are thinned to about this many points
+Status = Literal["Completed", "CompletedWithViolations", "Failed"]
+
+
+# -- analysis windows ----------------------------------------------------------------------------
+
+_DURATION = re.compile(
+    r"^(?P<sign>[+-])?P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_offset(text: str) -> timedelta:
+    """An ISO-8601 duration with an optional sign, as SageMaker's ``StartTimeOffset`` /
+    ``EndTimeOffset`` (``-P8D``, ``-P1D``, ``-PT5H``, ``-P1DT12H``, ``PT0H``)."""
+    m = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if m is None or text.strip().rstrip("T").endswith(("P", "-P", "+P")) or text.strip().endswith("T"):
+        raise InvalidArgumentError(f"time offset {text!r} is not an ISO-8601 duration like '-P1D' or '-PT5H'")
+    parts = {k: float(v) for k, v in m.groupdict().items() if k != "sign" and v is not None}
+    delta = timedelta(weeks=parts.get("weeks", 0), days=parts.get("days", 0), hours=parts.get("hours", 0),
+                      minutes=parts.get("minutes", 0), seconds=parts.get("seconds", 0))
+    return -delta if m.group("sign") == "-" else delta
+
+
+def analysis_window(run_time: datetime | str, start_offset: str, end_offset: str) -> tuple[datetime, datetime]:
+    """``[run_time + start_offset, run_time + end_offset)``: a job at 2020-01-09T13:00 with
+    ``-P8D`` / ``-P1D`` analyses 2020-01-01T13:00 to 2020-01-08T13:00."""
+    from driftline.io._layout import to_utc
+
+    t = to_utc(run_time, "run_time")
+    assert t is not None
+    start, end = t + parse_offset(start_offset), t + parse_offset(end_offset)
+    if start >= end:
+        raise InvalidArgumentError(f"the window [{start_offset}, {end_offset}) is empty: the start offset must come before the end offset")
+    return start, end
+
+
+# -- selecting the model's output ----------------------------------------------------------------
+
+
+def _resolve(frame: pl.DataFrame, attr: str | int, output_columns: Sequence[str], what: str) -> pl.Series:
+    """The column an attribute names: an index into the output columns (CSV output), a column
+    name, or a JSONPath ``$.key`` / ``$.key.sub`` into a keyed (JSON) output."""
+    text = str(attr).strip()
+    if text.isdigit():
+        i = int(text)
+        if output_columns:
+            if i >= len(output_columns):
+                raise InvalidArgumentError(f"{what} {text} is out of range: the output has {len(output_columns)} columns ({', '.join(output_columns)})")
+            return frame[output_columns[i]]
+        if f"_c{i}" in frame.columns:
+            return frame[f"_c{i}"]
+    if text in frame.columns:
+        return frame[text]
+    if text.startswith("$."):
+        path = text[2:]
+        for name in (path, f"output_{path}"):
+            if name in frame.columns:
+                return frame[name]
+        head, _, rest = path.partition(".")
+        for name in (head, f"output_{head}"):
+            if rest and name in frame.columns:
+                return frame[name].cast(pl.String).str.json_path_match(f"$.{rest}").alias(text)
+    raise InvalidArgumentError(f"{what} {text!r} names no column; the data has {', '.join(frame.columns) or 'no columns'}")
+
+
+def _normalize_labels(s: pl.Series) -> pl.Series:
+    """Labels as text: stripped; numbers with integral values written as integers."""
+    t = s.cast(pl.String).str.strip_chars()
+    num = t.cast(pl.Float64, strict=False)
+    integral = num.is_not_null() & num.is_finite() & (num == num.floor()) & (num.abs() < 2**53)
+    as_int = num.cast(pl.Int64, strict=False).cast(pl.String)
+    lowered = t.str.to_lowercase()
+    boolean = lowered.is_in(["true", "false"])
+    return pl.select(pl.when(integral).then(as_int).when(boolean).then(lowered).otherwise(t)).to_series().rename(s.name)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The model's outputs for the rows of a frame: predicted labels (text) or values, and the
+    positive-class score where a probability attribute is given."""
+
+    prediction: pl.Series
+    score: pl.Series | None
+
+
+def select_outputs(
+    frame: pl.DataFrame,
+    problem_type: ProblemType,
+    *,
+    inference_attribute: str | int | None = None,
+    probability_attribute: str | int | None = None,
+    probability_threshold_attribute: float | None = None,
+    output_columns: Sequence[str] = (),
+) -> Outputs:
+    """The predictions as SageMaker's model-quality inputs select them: ``inference_attribute``
+    (the predicted label or value), or for binary problems ``probability_attribute`` turned into
+    a label by ``probability_threshold_attribute`` (default 0.5: ``1`` when the score is at or
+    above it, else ``0``). With both, the label comes from the inference attribute and the score
+    still feeds the AUC and the curves."""
+    if problem_type not in PROBLEM_TYPES:
+        raise InvalidArgumentError(f"problem type must be one of {', '.join(PROBLEM_TYPES)}, got {problem_type!r}")
+    if inference_attribute is None and probability_attribute is None:
+        raise InvalidArgumentError("give inference_attribute (the predicted label or value) or probability_attribute")
+    score = None
+    if probability_attribute is not None:
+        if problem_type != "BinaryClassification":
+            raise InvalidArgumentError("probability_attribute applies to BinaryClassification only")
+        raw = _resolve(frame, probability_attribute, output_columns, "probability_attribute")
+        score = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        bad = score.is_null() & raw.is_not_null() | score.is_nan() | (score < 0) | (score > 1)
+        if bad.any():
+            i = int(bad.arg_true()[0])
+            raise InvalidInputError(f"probability_attribute {probability_attribute!r}: row {i} holds {raw[i]!r}, not a probability in [0, 1]")
+        score = score.rename("score")
+    if inference_attribute is not None:
+        raw = _resolve(frame, inference_attribute, output_columns, "inference_attribute")
+        if problem_type == "Regression":
+            pred = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+            bad = pred.is_null() & raw.is_not_null()
+            if bad.any():
+                i = int(bad.arg_true()[0])
+                raise InvalidInputError(f"inference_attribute {inference_attribute!r}: row {i} holds {raw[i]!r}, not a number")
+        else:
+            pred = _normalize_labels(raw)
+        return Outputs(pred.rename("prediction"), score)
+    assert score is not None
+    threshold = 0.5 if probability_threshold_attribute is None else float(probability_threshold_attribute)
+    if not 0.0 <= threshold <= 1.0:
+        raise InvalidArgumentError(f"probability_threshold_attribute must be in [0, 1], got {threshold}")
+    pred = pl.select(pl.when(score.is_null()).then(None).when(score >= threshold).then(pl.lit("1")).otherwise(pl.lit("0"))).to_series()
+    return Outputs(pred.rename("prediction"), score)
+
+
+# -- merging ground truth ------------------------------------------------------------------------
+
+
+@dataclass
+class MergeReport:
+    """What the join of predictions with ground truth found (counts of rows: a captured record
+    with several instances gives several prediction rows)."""
+
+    predictions: int = 0
+    labels: int = 0
+    matched: int = 0
+    predictions_without_labels: int = 0
+    labels_without_predictions: int = 0
+    duplicate_labels: int = 0
+    conflicting_labels: int = 0
+    duplicate_predictions: int = 0
+    label_count_mismatches: int = 0
+    key: str = "inferenceId, else eventId"
+    resolution: str = ("a key labelled more than once keeps its latest upload (hour folder, then file and line "
+                       "order); a key predicted in more than one record keeps the first record")
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def summary(self) -> str:
+        text = (f"{self.matched} of {self.predictions} predictions labelled; {self.predictions_without_labels} waiting for labels, "
+                f"{self.labels_without_predictions} labels without a prediction in the window")
+        extra = [f"{n} {what}" for n, what in ((self.duplicate_labels, "duplicate labels"), (self.conflicting_labels, "conflicting labels"),
+                                               (self.duplicate_predictions, "duplicate predictions"),
+                                               (self.label_count_mismatches, "label count mismatches")) if n]
+        return text + (" (" + ", ".join(extra) + ")" if extra else "")
+
+
+def merge_ground_truth(predictions: pl.DataFrame, labels: pl.DataFrame) -> tuple[pl.DataFrame, MergeReport]:
+    """Join captured predictions with ground truth, as SageMaker's merge job: the key of a
+    prediction is its ``inferenceId`` when it has one, else its ``eventId``; a ground-truth
+    record's ``eventId`` holds that key. Returns every prediction row with a ``label`` column
+    (null while its label has not arrived) and the :class:`MergeReport`.
+
+    ``predictions`` needs ``eventId`` (``inferenceId``, ``_file`` and ``_line`` are used when
+    present: rows of one captured record share its file and line, and a record with several
+    instances takes one label per instance, comma- or newline-separated). ``labels`` needs
+    ``eventId`` and ``label`` (``uploadHour``, ``_order`` and ``_line`` order duplicates)."""
+    for name, frame, need in (("predictions", predictions, "eventId"), ("ground truth", labels, "eventId"), ("ground truth", labels, "label")):
+        if need not in frame.columns:
+            raise InvalidInputError(f"{name} has no {need!r} column (columns: {', '.join(frame.columns)})")
+    report = MergeReport()
+    pred = predictions.with_row_index("_row")
+    key = pl.col("eventId").cast(pl.String).str.strip_chars()
+    if "inferenceId" in pred.columns:
+        key = pl.coalesce(pl.col("inferenceId").cast(pl.String).str.strip_chars(), key)
+    record = [c for c in ("_file", "_line") if c in pred.columns] or ["_row"]
+    pred = pred.with_columns(_key=key)
+    if pred["_key"].null_count():
+        i = int(pred["_key"].is_null().arg_true()[0])
+        raise InvalidInputError(f"prediction row {i} has neither an inferenceId nor an eventId to join labels on")
+    # one record per key: a key seen in several records keeps the first
+    records = pred.select("_key", *record).unique(maintain_order=True)
+    first = records.unique("_key", keep="first", maintain_order=True)
+    report.duplicate_predictions = int(pred.join(first, on=["_key", *record], how="anti").height)
+    pred = pred.join(first, on=["_key", *record], how="semi", maintain_order="left")
+    pred = pred.with_columns(_inst=pl.int_range(pl.len()).over(record), _n_inst=pl.len().over(record))
+
+    gt = labels.with_columns(_key=pl.col("eventId").cast(pl.String).str.strip_chars(), label=pl.col("label").cast(pl.String))
+    gt = gt.with_row_index("_gt_row")
+    order = [c for c in ("uploadHour", "_order", "_line") if c in gt.columns] + ["_gt_row"]
+    gt = gt.sort(order, nulls_last=False)
+    per_key = gt.group_by("_key").agg(pl.len().alias("n"), pl.col("label").n_unique().alias("distinct"), pl.col("label").last())
+    report.labels = gt.height
+    report.duplicate_labels = int(per_key.filter(pl.col("n") > 1)["n"].sum() - per_key.filter(pl.col("n") > 1).height)
+    report.conflicting_labels = int(per_key.filter(pl.col("distinct") > 1).height)
+    joined = pred.join(per_key.select("_key", "label"), on="_key", how="left", maintain_order="left")
+    many = pl.col("_n_inst") > 1
+    split = pl.col("label").str.replace_all("\n", ",").str.split(",")
+    joined = joined.with_columns(
+        _parts=pl.when(many).then(split.list.len()).otherwise(pl.lit(1, pl.UInt32)),
+    )
+    mismatch = many & pl.col("label").is_not_null() & (pl.col("_parts") != pl.col("_n_inst"))
+    report.label_count_mismatches = int(joined.select(mismatch.sum()).item() or 0)
+    joined = joined.with_columns(
+        label=pl.when(mismatch).then(None).when(many).then(split.list.get(pl.col("_inst"), null_on_oob=True).str.strip_chars()).otherwise(pl.col("label"))
+    )
+    report.predictions = joined.height
+    report.matched = int(joined["label"].is_not_null().sum())
+    report.predictions_without_labels = report.predictions - report.matched
+    report.labels_without_predictions = int(per_key.join(first, on="_key", how="anti").height)
+    return joined.drop("_row", "_inst", "_n_inst", "_parts"), report
+
+
+# -- metrics -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """Rows of one problem, encoded once so that the subsample and bootstrap metrics are weighted
+    sums: class codes (classification) or values (regression), and score groups for the AUC."""
+
+    problem: str
+    n: int
+    classes: list[str]
+    truth: npt.NDArray[Any]
+    pred: npt.NDArray[Any]
+    pos: int = -1
+    score_group: npt.NDArray[np.int64] | None = None  # index of each row's distinct score, ascending
+
+
+def _encode(problem: str, y_true: pl.Series, y_pred: pl.Series, score: pl.Series | None, positive_label: str | None) -> _Encoded:
+    n = len(y_true)
+    if problem == "Regression":
+        return _Encoded(problem, n, [], y_true.to_numpy().astype(np.float64), y_pred.to_numpy().astype(np.float64))
+    classes = sorted(set(y_true.unique().to_list()) | set(y_pred.unique().to_list()), key=_label_order)
+    index = {c: i for i, c in enumerate(classes)}
+    t = np.array([index[v] for v in y_true.to_list()], dtype=np.int64)
+    p = np.array([index[v] for v in y_pred.to_list()], dtype=np.int64)
+    pos = -1
+    group = None
+    if problem == "BinaryClassification":
+        if len(classes) > 2:
+            raise InvalidInputError(f"a binary problem has at most 2 labels, the window has {len(classes)}: {', '.join(classes[:10])}")
+        pos = index[positive_label] if positive_label is not None and positive_label in index else len(classes) - 1
+        if score is not None:
+            s = score.to_numpy().astype(np.float64)
+            _, group = np.unique(s, return_inverse=True)
+            group = group.astype(np.int64)
+    return _Encoded(problem, n, classes, t, p, pos, group)
+
+
+def _label_order(v: str) -> tuple[int, float, str]:
+    """Numbers in numeric order, then text (so "0" < "1" < "10" and "a" < "b")."""
+    try:
+        return (0, float(v), v)
+    except ValueError:
+        return (1, 0.0, v)
+
+
+def _fbeta(p: npt.NDArray[np.float64], r: npt.NDArray[np.float64], beta: float) -> npt.NDArray[np.float64]:
+    b2 = beta * beta
+    den = b2 * p + r
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (1 + b2) * p * r / np.where(den > 0, den, 1), 0.0)
+
+
+def _div(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
+
+
+def _weighted_scalars(enc: _Encoded, w: npt.NDArray[np.float64]) -> dict[str, npt.NDArray[np.float64]]:
+    """Scalar metrics for each row of weights ``w`` (shape ``(draws, n)``): the same formulas as
+    :mod:`driftline.metrics` (checked equal on unit weights), as weighted sums, for the
+    subsample standard deviations and the bootstrap intervals."""
+    if enc.problem == "Regression":
+        y, f = enc.truth, enc.pred
+        tot = w.sum(axis=1)
+        err = y - f
+        mae = _div(w @ np.abs(err), tot)
+        mse = _div(w @ (err * err), tot)
+        mean = _div(w @ y, tot)
+        ss_tot = w @ (y * y) - tot * mean * mean
+        ss_tot = np.maximum(ss_tot, 0.0)
+        ss_res = w @ (err * err)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r2 = np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), np.where(ss_res == 0, 1.0, 0.0))
+        return {"mae": mae, "mse": mse, "rmse": np.sqrt(mse), "r2": r2}
+    k = len(enc.classes)
+    cells = enc.truth * k + enc.pred
+    draws = w.shape[0]
+    cm = np.zeros((draws, k * k))
+    for c in range(k * k):
+        mask = cells == c
+        if mask.any():
+            cm[:, c] = w[:, mask].sum(axis=1)
+    cm = cm.reshape(draws, k, k)
+    total = cm.sum(axis=(1, 2))
+    tp_k = np.diagonal(cm, axis1=1, axis2=2)
+    support = cm.sum(axis=2)  # true counts per class
+    predicted = cm.sum(axis=1)
+    out: dict[str, npt.NDArray[np.float64]] = {}
+    accuracy = _div(tp_k.sum(axis=1), total)
+    if enc.problem == "MulticlassClassification":
+        prec, rec = _div(tp_k, predicted), _div(tp_k, support)
+        share = _div(support, total[:, None])
+        out["accuracy"] = accuracy
+        out["weighted_recall"] = (share * rec).sum(axis=1)
+        out["weighted_precision"] = (share * prec).sum(axis=1)
+        for name, beta in (("f0_5", 0.5), ("f1", 1.0), ("f2", 2.0)):
+            out[f"weighted_{name}"] = (share * _fbeta(prec, rec, beta)).sum(axis=1)
+        # always the most frequent true label (first on ties)
+        m = np.argmax(support, axis=1)
+        top = _div(support[np.arange(draws), m], total)
+        out["accuracy_best_constant_classifier"] = top
+        out["weighted_recall_best_constant_classifier"] = top
+        out["weighted_precision_best_constant_classifier"] = top * top
+        for name, beta in (("f0_5", 0.5), ("f1", 1.0), ("f2", 2.0)):
+            out[f"weighted_{name}_best_constant_classifier"] = top * _fbeta(top, np.ones_like(top), beta)
+        return out
+    pos = enc.pos
+    tp = cm[:, pos, pos]
+    fn = support[:, pos] - tp
+    fp = predicted[:, pos] - tp
+    tn = total - tp - fn - fp
+    rec, prec = _div(tp, tp + fn), _div(tp, tp + fp)
+    fpr = _div(fp, fp + tn)
+    out |= {"recall": rec, "precision": prec, "accuracy": accuracy, "true_positive_rate": rec, "true_negative_rate": 1 - fpr,
+            "false_positive_rate": fpr, "false_negative_rate": 1 - rec}
+    for name, beta in (("f0_5", 0.5), ("f1", 1.0), ("f2", 2.0)):
+        out[name] = _fbeta(prec, rec, beta)
+    p_share = _div(tp + fn, total)
+    ones = np.where(tp + fn > 0, 1.0, 0.0)
+    out["recall_best_constant_classifier"] = ones
+    out["precision_best_constant_classifier"] = p_share
+    out["accuracy_best_constant_classifier"] = p_share
+    for name, beta in (("f0_5", 0.5), ("f1", 1.0), ("f2", 2.0)):
+        out[f"{name}_best_constant_classifier"] = _fbeta(p_share, ones, beta)
+    if enc.score_group is not None:
+        g = enc.score_group
+        groups = int(g.max()) + 1 if len(g) else 0
+        y = (enc.truth == pos).astype(np.float64)
+        auc = np.empty(draws)
+        for d in range(draws):
+            pos_g = np.bincount(g, weights=w[d] * y, minlength=groups)
+            neg_g = np.bincount(g, weights=w[d] * (1 - y), minlength=groups)
+            below = np.cumsum(neg_g) - neg_g
+            pn = pos_g.sum() * neg_g.sum()
+            auc[d] = (pos_g @ (below + 0.5 * neg_g)) / pn if pn > 0 else np.nan
+        out["auc"] = auc
+    return out
+
+
+def _weights_chunks(n: int, draws: int, kind: str, rng: np.random.Generator) -> npt.NDArray[np.float64]:
+    if kind == "subsample":
+        w = np.zeros((draws, n))
+        m = int(round(STD_FRACTION * n))
+        for d in range(draws):
+            w[d, rng.choice(n, size=m, replace=False)] = 1.0
+        return w
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=draws).astype(np.float64)
+
+
+def _thin(xs: list[float], ys: list[float], points: int) -> tuple[list[float], list[float]]:
+    if len(xs) <= points:
+        return xs, ys
+    idx = np.unique(np.linspace(0, len(xs) - 1, points).round().astype(np.int64))
+    return [xs[i] for i in idx], [ys[i] for i in idx]
+
+
+def _json_float(x: float) -> float | str:
+    return float(x) if math.isfinite(x) else "NaN"
+
+
+def model_quality_statistics(
+    y_true: Any,
+    y_pred: Any,
+    problem_type: ProblemType,
+    *,
+    y_score: Any = None,
+    positive_label: str | None = None,
+    bootstrap: int = 200,
+    confidence: float = 0.95,
+    seed: int = 0,
+    evaluation_time: datetime | None = None,
+) -> dict[str, Any]:
+    """SageMaker's model-quality ``statistics.json`` for labels ``y_true`` and predictions
+    ``y_pred`` (labels for classification, values for regression; ``y_score`` the positive
+    class's probability for binary problems).
+
+    Each scalar metric is ``{"value", "standard_deviation"}``: the value equals scikit-learn's
+    (via :mod:`driftline.metrics`); ``standard_deviation`` follows SageMaker's rule, the standard
+    deviation of the metric over 5 random subsamples of 80 % of the rows (population form, ddof
+    0), given from 200 rows on and ``"NaN"`` below. Beside it, driftline's
+    ``confidence_interval`` is a percentile bootstrap over ``bootstrap`` resamples of the rows
+    (``{"lower", "upper", "level", "resamples"}``; omitted when ``bootstrap`` is 0). Both are
+    seeded by ``seed``: the same inputs give the same bytes. Curves are thinned to about
+    1000 points."""
+    if problem_type not in PROBLEM_TYPES:
+        raise InvalidArgumentError(f"problem type must be one of {', '.join(PROBLEM_TYPES)}, got {problem_type!r}")
+    t_series = pl.Series("y_true", y_true) if not isinstance(y_true, pl.Series) else y_true
+    p_series = pl.Series("y_pred", y_pred) if not isinstance(y_pred, pl.Series) else y_pred
+    s_series = None if y_score is None else (pl.Series("y_score", y_score) if not isinstance(y_score, pl.Series) else y_score)
+    if len(t_series) != len(p_series) or (s_series is not None and len(s_series) != len(t_series)):
+        raise InvalidArgumentError("y_true, y_pred and y_score must have the same length")
+    if len(t_series) == 0:
+        raise InvalidInputError("no labelled predictions to compute model-quality metrics from")
+    if problem_type == "Regression":
+        t_series, p_series = t_series.cast(pl.Float64), p_series.cast(pl.Float64)
+        if t_series.null_count() or p_series.null_count() or not (t_series.is_finite().all() and p_series.is_finite().all()):
+            raise InvalidInputError("regression labels and predictions must be finite numbers")
+        main: dict[str, Any] = mq_metrics.regression_metrics(t_series.to_numpy(), p_series.to_numpy())
+    else:
+        t_series, p_series = _normalize_labels(t_series), _normalize_labels(p_series)
+        if t_series.null_count() or p_series.null_count():
+            raise InvalidInputError("classification labels and predictions must not be missing")
+        if positive_label is not None:
+            positive_label = _normalize_labels(pl.Series([positive_label])).item()
+        main = mq_metrics.classification_metrics(
+            t_series.to_numpy(), p_series.to_numpy(),
+            labels=np.array(sorted(set(t_series.to_list()) | set(p_series.to_list()), key=_label_order), dtype=object),
+            y_score=None if s_series is None or problem_type != "BinaryClassification" or t_series.n_unique() < 2 else s_series.to_numpy(),
+            pos_label=positive_label, problem_type=problem_type,
+        )
+    enc = _encode(problem_type, t_series, p_series, s_series if "auc" in main else None, positive_label)
+    rng = np.random.default_rng(seed)
+    n = enc.n
+    std: dict[str, float] = {}
+    if n >= STD_MIN_SAMPLES:
+        sub = _weighted_scalars(enc, _weights_chunks(n, STD_SUBSAMPLES, "subsample", rng))
+        std = {k: float(np.std(v)) for k, v in sub.items()}
+    intervals: dict[str, tuple[float, float]] = {}
+    if bootstrap > 0:
+        values: dict[str, list[npt.NDArray[np.float64]]] = {}
+        per_chunk = max(1, min(bootstrap, 20_000_000 // max(n, 1)))
+        done = 0
+        while done < bootstrap:
+            d = min(per_chunk, bootstrap - done)
+            for k, v in _weighted_scalars(enc, _weights_chunks(n, d, "bootstrap", rng)).items():
+                values.setdefault(k, []).append(v)
+            done += d
+        alpha = (1 - confidence) / 2
+        for k, parts in values.items():
+            v = np.concatenate(parts)
+            v = v[np.isfinite(v)]
+            if len(v):
+                intervals[k] = (float(np.quantile(v, alpha)), float(np.quantile(v, 1 - alpha)))
+    section: dict[str, Any] = {}
+    for name, value in main.items():
+        if name == "confusion_matrix":
+            section[name] = value
+        elif name == "receiver_operating_characteristic_curve":
+            fx, ty = _thin(value["false_positive_rates"], value["true_positive_rates"], CURVE_POINTS)
+            section[name] = {"false_positive_rates": fx, "true_positive_rates": ty}
+        elif name == "precision_recall_curve":
+            pr, rc = _thin(value["precisions"], value["recalls"], CURVE_POINTS)
+            section[name] = {"precisions": pr, "recalls": rc}
+        else:
+            entry: dict[str, Any] = {"value": _json_float(float(value)), "standard_deviation": _json_float(std.get(name, math.nan))}
+            if name in intervals:
+                lo, hi = intervals[name]
+                entry["confidence_interval"] = {"lower": lo, "upper": hi, "level": confidence, "resamples": bootstrap}
+            section[name] = entry
+    when = (evaluation_time or datetime.now(UTC)).astimezone(UTC)
+    return {
+        "version": 0.0,
+        "dataset": {"item_count": n, "evaluation_time": when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"},
+        f"{_SECTION[problem_type]}_metrics": section,
+    }
+
+
+def _scalars(statistics: dict[str, Any]) -> tuple[str, dict[str, dict[str, Any]]]:
+    for problem, section in _SECTION.items():
+        body = statistics.get(f"{section}_metrics")
+        if isinstance(body, dict):
+            return problem, {k: v for k, v in body.items() if isinstance(v, dict) and "value" in v}
+    raise InvalidInputError("the statistics hold no binary_classification_metrics, multiclass_classification_metrics or regression_metrics")
+
+
+def _as_float(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+# -- constraints ---------------------------------------------------------------------------------
+
+
+def suggest_constraints(statistics: dict[str, Any], *, slack: float = 0.0) -> dict[str, Any]:
+    """SageMaker's suggested constraints: per metric, the baseline value as the threshold, with
+    ``GreaterThanThreshold`` for errors and miss rates (mae, mse, rmse, false positive and false
+    negative rates) and ``LessThanThreshold`` for the rest; the best-constant-classifier values are
+    not constrained. ``slack`` (driftline's addition, default 0 as SageMaker) moves each threshold
+    by that many standard deviations in the tolerant direction."""
+    problem, scalars = _scalars(statistics)
+    body: dict[str, Any] = {}
+    for name in CONSTRAINED[problem]:
+        if name not in scalars:
+            continue
+        value = _as_float(scalars[name]["value"])
+        if not math.isfinite(value):
+            continue
+        sd = _as_float(scalars[name].get("standard_deviation"))
+        move = slack * sd if slack and math.isfinite(sd) else 0.0
+        upper = name in _LOWER_IS_BETTER
+        body[name] = {"threshold": value + move if upper else value - move,
+                      "comparison_operator": "GreaterThanThreshold" if upper else "LessThanThreshold"}
+    return {"version": 0.0, f"{_SECTION[problem]}_constraints": body}
+
+
+def _constraint_body(constraints: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    for problem, section in _SECTION.items():
+        body = constraints.get(f"{section}_constraints")
+        if isinstance(body, dict):
+            return problem, body
+    raise InvalidInputError("the constraints hold no binary_classification_constraints, multiclass_classification_constraints or regression_constraints")
+
+
+@dataclass(frozen=True)
+class MetricViolation:
+    metric_name: str
+    constraint_check_type: str
+    description: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"constraint_check_type": self.constraint_check_type, "description": self.description, "metric_name": self.metric_name}
+
+
+def check_constraints(statistics: dict[str, Any], constraints: dict[str, Any]) -> list[MetricViolation]:
+    """The constraints the statistics break: a ``LessThanThreshold`` constraint is broken by a
+    value below its threshold, ``GreaterThanThreshold`` by a value above it (and the
+    ``...OrEqualTo...`` forms including the threshold). Violations are worded as Amazon's
+    model-quality container: ``Metric auc with 0.61 was LessThanThreshold 0.66``."""
+    problem, scalars = _scalars(statistics)
+    c_problem, body = _constraint_body(constraints)
+    if problem != c_problem:
+        raise InvalidInputError(f"the constraints are for {c_problem} but the statistics are for {problem}")
+    out: list[MetricViolation] = []
+    for name, rule in body.items():
+        if name not in scalars or not isinstance(rule, dict):
+            continue
+        op = rule.get("comparison_operator")
+        if op not in COMPARISON_OPERATORS:
+            raise InvalidInputError(f"constraint {name!r}: comparison_operator {op!r} is not one of {', '.join(COMPARISON_OPERATORS)}")
+        threshold, value = _as_float(rule.get("threshold")), _as_float(scalars[name]["value"])
+        if not (math.isfinite(threshold) and math.isfinite(value)):
+            continue
+        broken = {"LessThanThreshold": value < threshold, "GreaterThanThreshold": value > threshold,
+                  "LessThanOrEqualToThreshold": value <= threshold, "GreaterThanOrEqualToThreshold": value >= threshold}[op]
+        if broken:
+            out.append(MetricViolation(name, op, f"Metric {name} with {value:.10g} was {op} {threshold:.10g}"))
+    return out
+
+
+# -- baselines -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ModelQualityBaseline:
+    """A model-quality baseline: SageMaker's statistics and constraints, and (driftline's) a
+    calibration for performance estimation, stored as ``cbpe.json``."""
+
+    problem_type: ProblemType
+    statistics: dict[str, Any] | None
+    constraints: dict[str, Any]
+    cbpe: Any = None  # driftline.estimate.CBPE, fitted
+
+    def write(self, out: str | Path) -> None:
+        d = Path(out)
+        d.mkdir(parents=True, exist_ok=True)
+        if self.statistics is not None:
+            write_json(d / "statistics.json", self.statistics)
+        write_json(d / "constraints.json", self.constraints)
+        if self.cbpe is not None:
+            write_json(d / "cbpe.json", self.cbpe.to_json())
+
+
+def _table(data: Any, has_header: bool) -> pl.DataFrame:
+    if isinstance(data, pl.DataFrame):
+        return data
+    from driftline.io import read_table
+
+    return read_table(data, has_header=has_header).frame
+
+
+def suggest_model_quality_baseline(
+    data: Any,
+    *,
+    problem_type: ProblemType,
+    ground_truth_attribute: str | int,
+    inference_attribute: str | int | None = None,
+    probability_attribute: str | int | None = None,
+    probability_threshold_attribute: float | None = None,
+    positive_label: str | None = None,
+    has_header: bool = True,
+    slack: float = 0.0,
+    bootstrap: int = 200,
+    seed: int = 0,
+    evaluation_time: datetime | None = None,
+) -> ModelQualityBaseline:
+    """Baseline of a labelled dataset holding predictions (SageMaker's model-quality
+    ``suggest_baseline``): its statistics, the suggested constraints, and for binary problems
+    with a probability a fitted :class:`~driftline.estimate.CBPE` calibration."""
+    frame = _table(data, has_header)
+    if frame.height == 0:
+        raise InvalidInputError("the baseline dataset is empty")
+    outputs = select_outputs(frame, problem_type, inference_attribute=inference_attribute, probability_attribute=probability_attribute,
+                             probability_threshold_attribute=probability_threshold_attribute)
+    truth = _resolve(frame, ground_truth_attribute, (), "ground_truth_attribute")
+    y_true = _truth(truth, problem_type, outputs, positive_label)
+    keep = y_true.is_not_null() & outputs.prediction.is_not_null()
+    if not keep.all():
+        i = int((~keep).arg_true()[0])
+        raise InvalidInputError(f"baseline row {i} has no label or no prediction ({ground_truth_attribute!r} / the model's output)")
+    stats = model_quality_statistics(y_true, outputs.prediction, problem_type, y_score=outputs.score, positive_label=positive_label,
+                                     bootstrap=bootstrap, seed=seed, evaluation_time=evaluation_time)
+    cbpe = None
+    if problem_type == "BinaryClassification" and outputs.score is not None and y_true.n_unique() == 2:
+        from driftline.estimate import CBPE
+
+        threshold = 0.5 if probability_threshold_attribute is None else float(probability_threshold_attribute)
+        cbpe = CBPE(threshold=threshold, seed=seed).fit((y_true == "1").to_numpy(), outputs.score.to_numpy())
+    return ModelQualityBaseline(problem_type, stats, suggest_constraints(stats, slack=slack), cbpe)
+
+
+def _truth(truth: pl.Series, problem_type: str, outputs: Outputs, positive_label: str | None) -> pl.Series:
+    """Labels as the predictions are written: numbers for regression; for a binary problem
+    scored by probability, ``1`` for the positive class and ``0`` for the other."""
+    if problem_type == "Regression":
+        y = truth.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        bad = y.is_null() & truth.is_not_null()
+        if bad.any():
+            i = int(bad.arg_true()[0])
+            raise InvalidInputError(f"label {truth[i]!r} (row {i}) is not a number, as a regression label must be")
+        return y.rename("label")
+    y = _normalize_labels(truth)
+    if problem_type == "BinaryClassification" and outputs.score is not None:
+        classes = set(y.drop_nulls().unique().to_list())
+        if positive_label is not None:
+            pos = _normalize_labels(pl.Series([positive_label])).item()
+            return pl.select(pl.when(y.is_null()).then(None).when(y == pos).then(pl.lit("1")).otherwise(pl.lit("0"))).to_series().rename("label")
+        if classes <= {"true", "false"}:
+            return y.replace({"true": "1", "false": "0"}).rename("label")
+        if not classes <= {"0", "1"}:
+            raise InvalidInputError(f"binary labels scored by probability must be 0/1 or true/false, got {', '.join(sorted(classes)[:5])}: "
+                                    "pass positive_label")
+    return y.rename("label")
+
+
+def load_model_quality_baseline(path: str | Path) -> ModelQualityBaseline:
+    """A baseline folder (``constraints.json``, optionally ``statistics.json`` and ``cbpe.json``)
+    or a constraints file, whether driftline or SageMaker wrote it."""
+    p = Path(path)
+    files = {"constraints": p / "constraints.json", "statistics": p / "statistics.json", "cbpe": p / "cbpe.json"} if p.is_dir() else {"constraints": p}
+    if not files["constraints"].is_file():
+        raise InvalidInputError(f"no model-quality constraints at {files['constraints']}")
+    docs: dict[str, Any] = {}
+    for key, f in files.items():
+        if f.is_file():
+            try:
+                docs[key] = json.loads(f.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InvalidInputError(f"{f} is not valid JSON: {exc}") from exc
+    problem, _ = _constraint_body(docs["constraints"])
+    cbpe = None
+    if "cbpe" in docs:
+        from driftline.estimate import CBPE
+
+        cbpe = CBPE.from_json(docs["cbpe"])
+    return ModelQualityBaseline(cast(ProblemType, problem), docs.get("statistics"), docs["constraints"], cbpe)
+
+
+# -- monitoring runs -----------------------------------------------------------------------------
+
+
+@dataclass
+class ModelQualityRun:
+    status: Status
+    reason: str = ""
+    statistics: dict[str, Any] = field(default_factory=dict)
+    violations: list[MetricViolation] = field(default_factory=list)
+    merge: MergeReport = field(default_factory=MergeReport)
+    estimated: dict[str, dict[str, Any]] = field(default_factory=dict)
+    estimated_violations: list[MetricViolation] = field(default_factory=list)
+    segments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    start: datetime | None = None
+    end: datetime | None = None
+    bad_records: int = 0
+    bad_records_summary: str = ""
+
+    @property
+    def item_count(self) -> int:
+        return int(self.statistics.get("dataset", {}).get("item_count", 0)) if self.statistics else 0
+
+    def summary(self) -> dict[str, Any]:
+        def iso(t: datetime | None) -> str | None:
+            return t.isoformat().replace("+00:00", "Z") if t else None
+
+        return {
+            "status": self.status, "reason": self.reason, "start": iso(self.start), "end": iso(self.end),
+            "item_count": self.item_count, "violations": len(self.violations),
+            "violated_metrics": [v.metric_name for v in self.violations],
+            "estimated_violations": [v.metric_name for v in self.estimated_violations],
+            "merge": self.merge.to_json(), "bad_records": self.bad_records, "bad_records_summary": self.bad_records_summary,
+        }
+
+
+def _predictions(data: Any, start: datetime | None, end: datetime | None, on_bad_record: Literal["fail", "skip"],
+                 position: Literal["START", "END"], has_header: bool, run: ModelQualityRun) -> tuple[pl.DataFrame, list[str]]:
+    from driftline.monitor import _is_capture
+
+    if isinstance(data, str | Path) and _is_capture(Path(data)):
+        from driftline.io import read_capture
+
+        cap = read_capture(data, start=start, end=end, on_bad_record=on_bad_record, output_columns_position=position)
+        run.bad_records += cap.bad_records.total
+        if cap.bad_records.total:
+            run.bad_records_summary = cap.bad_records.summary()
+        return cap.frame, cap.output_columns
+    frame = _table(data, has_header)
+    if (start is not None or end is not None) and "inferenceTime" in frame.columns:
+        t = frame["inferenceTime"]
+        if t.dtype == pl.String:
+            t = t.str.to_datetime(time_zone="UTC", strict=False)
+        keep = pl.Series([True] * frame.height)
+        if start is not None:
+            keep = keep & (t >= start)
+        if end is not None:
+            keep = keep & (t < end)
+        frame = frame.filter(keep)
+    return frame, []
+
+
+def run_model_quality_monitor(
+    baseline: str | Path | ModelQualityBaseline,
+    data: Any,
+    ground_truth: Any = None,
+    *,
+    inference_attribute: str | int | None = None,
+    probability_attribute: str | int | None = None,
+    probability_threshold_attribute: float | None = None,
+    ground_truth_attribute: str | int | None = None,
+    positive_label: str | None = None,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    run_time: datetime | str | None = None,
+    start_offset: str | None = None,
+    end_offset: str | None = None,
+    segment_by: str | None = None,
+    on_bad_record: Literal["fail", "skip"] = "fail",
+    output_columns_position: Literal["START", "END"] = "START",
+    has_header: bool = True,
+    bootstrap: int = 200,
+    seed: int = 0,
+    out: str | Path | None = None,
+) -> ModelQualityRun:
+    """One model-quality monitoring run over the predictions in ``data`` (a capture folder or
+    file, or a table with ``eventId``/``inferenceId``) in the analysis window, joined with
+    ``ground_truth`` (ground-truth JSON Lines, a folder of them, or a table with ``eventId`` and
+    ``label``). A table that already holds labels names them with ``ground_truth_attribute``
+    instead. The window is ``[start, end)`` or, as SageMaker's offsets,
+    ``[run_time + start_offset, run_time + end_offset)``.
+
+    Writes to ``out`` (when given): ``statistics.json``, ``constraint_violations.json``,
+    ``metrics.json``, ``merge_report.json``, ``estimated_performance.json`` (when the baseline has
+    a calibration), ``segments.json`` (with ``segment_by``) and ``monitoring_run.json``. A window
+    without labelled predictions is Failed, as SageMaker fails an empty run, but still reports the
+    merge and the estimated performance. Never raises for bad data: the run is Failed with its
+    reason, and no partial output is left."""
+    from driftline.io._layout import to_utc
+
+    run = ModelQualityRun(status="Failed")
+    staging: Path | None = None
+    try:
+        base = baseline if isinstance(baseline, ModelQualityBaseline) else load_model_quality_baseline(baseline)
+        problem = base.problem_type
+        if start_offset is not None or end_offset is not None:
+            if start is not None or end is not None:
+                raise InvalidArgumentError("give either start/end or start_offset/end_offset, not both")
+            when = run_time if run_time is not None else datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+            run.start, run.end = analysis_window(when, start_offset or "-P1D", end_offset or "PT0H")
+        else:
+            run.start, run.end = to_utc(start, "start"), to_utc(end, "end")
+        frame, output_columns = _predictions(data, run.start, run.end, on_bad_record, output_columns_position, has_header, run)
+        if frame.height == 0:
+            raise InvalidInputError("no predictions in the analysis window (an empty window fails, as in SageMaker)")
+        outputs = select_outputs(frame, problem, inference_attribute=inference_attribute, probability_attribute=probability_attribute,
+                                 probability_threshold_attribute=probability_threshold_attribute, output_columns=output_columns)
+        frame = frame.with_columns(outputs.prediction.alias("_prediction"))
+        if outputs.score is not None:
+            frame = frame.with_columns(outputs.score.alias("_score"))
+        if ground_truth_attribute is not None:
+            labelled = frame.with_columns(label=_resolve(frame, ground_truth_attribute, (), "ground_truth_attribute").cast(pl.String))
+            run.merge = MergeReport(predictions=frame.height, labels=int(labelled["label"].is_not_null().sum()),
+                                    matched=int(labelled["label"].is_not_null().sum()),
+                                    predictions_without_labels=int(labelled["label"].is_null().sum()), key="(labels in the data)")
+        elif ground_truth is not None:
+            labels = _labels(ground_truth, run, on_bad_record)
+            labelled, run.merge = merge_ground_truth(frame, labels)
+        else:
+            labelled = frame.with_columns(label=pl.lit(None, pl.String))
+            run.merge = MergeReport(predictions=frame.height, predictions_without_labels=frame.height)
+        if base.cbpe is not None and "_score" in labelled.columns:
+            run.estimated = _estimate(base, labelled, problem, positive_label)
+            run.estimated_violations = _estimated_violations(run.estimated, base.constraints)
+        done = labelled.filter(pl.col("label").is_not_null())
+        if done.height == 0:
+            raise _NoLabels(f"no ground truth yet for the {frame.height} predictions in the window")
+        score = outputs.score is not None
+        y_true = _truth(done["label"], problem, Outputs(done["_prediction"], done["_score"] if score else None), positive_label)
+        run.statistics = model_quality_statistics(y_true, done["_prediction"], problem, y_score=done["_score"] if score else None,
+                                                  positive_label=positive_label, bootstrap=bootstrap, seed=seed)
+        run.violations = check_constraints(run.statistics, base.constraints)
+        if segment_by is not None:
+            run.segments = _segments(done, y_true, segment_by, problem, positive_label, score, seed)
+        run.metrics = _cloudwatch(run.statistics)
+        run.status = "CompletedWithViolations" if run.violations else "Completed"
+        run.reason = f"Job completed successfully with {len(run.violations)} violations." if run.violations else ""
+    except _NoLabels as e:
+        run.status, run.reason = "Failed", str(e)
+    except Exception as e:  # a run records Failed with its reason instead of dying half-written
+        run.status = "Failed"
+        run.reason = str(e) if isinstance(e, DriftlineError | OSError | ValueError) else f"internal error: {type(e).__name__}: {e}"
+        run.violations, run.metrics, run.statistics, run.segments = [], [], {}, {}
+    if out is not None:
+        out_dir = Path(out)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        names = ("statistics.json", "constraint_violations.json", "metrics.json", "merge_report.json", "estimated_performance.json", "segments.json")
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+            if run.status != "Failed":
+                write_json(staging / "statistics.json", run.statistics)
+                write_json(staging / "constraint_violations.json", {"violations": [v.to_json() for v in run.violations]})
+                write_json(staging / "metrics.json", {"metrics": run.metrics})
+                if run.segments:
+                    write_json(staging / "segments.json", {"segment_by": segment_by, "segments": run.segments})
+            if run.merge.predictions:
+                write_json(staging / "merge_report.json", run.merge.to_json())
+            if run.estimated:
+                write_json(staging / "estimated_performance.json", {
+                    "method": "CBPE", "metrics": run.estimated,
+                    "estimated_violations": [v.to_json() for v in run.estimated_violations]})
+            for name in names:
+                (out_dir / name).unlink(missing_ok=True)
+            for f in sorted(staging.iterdir()):
+                f.replace(out_dir / f.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        write_json(out_dir / "monitoring_run.json", run.summary())
+    return run
+
+
+class _NoLabels(DriftlineError):
+    """The window has predictions but none is labelled yet (the run fails, with estimates)."""
+
+
+def _labels(ground_truth: Any, run: ModelQualityRun, on_bad_record: Literal["fail", "skip"]) -> pl.DataFrame:
+    if isinstance(ground_truth, pl.DataFrame):
+        return ground_truth
+    from driftline.io.ground_truth import read_ground_truth
+
+    start = run.start.replace(minute=0, second=0, microsecond=0) if run.start is not None else None
+    gt = read_ground_truth(ground_truth, start=start, on_bad_record=on_bad_record)
+    if gt.bad_records.total:
+        run.bad_records += gt.bad_records.total
+        run.bad_records_summary = (run.bad_records_summary + " Ground truth: " if run.bad_records_summary else "Ground truth: ") + gt.bad_records.summary()
+    return gt.frame
+
+
+def _estimate(base: ModelQualityBaseline, labelled: pl.DataFrame, problem: str, positive_label: str | None) -> dict[str, dict[str, Any]]:
+    """CBPE's estimates over every prediction in the window, beside the realised value over the
+    labelled ones (null until labels arrive)."""
+    scores = labelled["_score"].to_numpy()
+    est = base.cbpe.estimate(scores)
+    done = labelled.filter(pl.col("label").is_not_null())
+    realised: dict[str, float] = {}
+    if done.height:
+        y = _truth(done["label"], problem, Outputs(done["_prediction"], done["_score"]), positive_label)
+        if y.n_unique() >= 1:
+            stats = model_quality_statistics(y, done["_prediction"], cast(ProblemType, problem), y_score=done["_score"] if y.n_unique() == 2 else None,
+                                             bootstrap=0, evaluation_time=datetime(1970, 1, 1, tzinfo=UTC))
+            _, scalars = _scalars(stats)
+            realised = {k: _as_float(v["value"]) for k, v in scalars.items()}
+    names = {"accuracy": "accuracy", "precision": "precision", "recall": "recall", "f1": "f1", "roc_auc": "auc", "specificity": "true_negative_rate"}
+    out: dict[str, dict[str, Any]] = {}
+    for name, e in est.items():
+        sm = names.get(name, name)
+        out[sm] = e.to_json() | {"realised": _json_or_none(realised.get(sm)), "labelled": done.height, "predictions": labelled.height}
+    return out
+
+
+def _json_or_none(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _estimated_violations(estimated: dict[str, dict[str, Any]], constraints: dict[str, Any]) -> list[MetricViolation]:
+    """Constraints the estimated values already break (an early warning before labels arrive)."""
+    problem, body = _constraint_body(constraints)
+    stats = {"version": 0.0, f"{_SECTION[problem]}_metrics": {k: {"value": v["value"]} for k, v in estimated.items()}}
+    return check_constraints(stats, constraints)
+
+
+def _segments(done: pl.DataFrame, y_true: pl.Series, by: str, problem: str, positive_label: str | None, score: bool, seed: int) -> dict[str, dict[str, Any]]:
+    if by not in done.columns:
+        raise InvalidArgumentError(f"segment_by {by!r} names no column; the data has {', '.join(done.columns)}")
+    frame = done.with_columns(_y=y_true, _seg=done[by].cast(pl.String).fill_null("(missing)"))
+    out: dict[str, dict[str, Any]] = {}
+    for value in sorted(frame["_seg"].unique().to_list()):
+        part = frame.filter(pl.col("_seg") == value)
+        two = part["_y"].n_unique() == 2
+        stats = model_quality_statistics(part["_y"], part["_prediction"], cast(ProblemType, problem),
+                                         y_score=part["_score"] if score and two else None, positive_label=positive_label,
+                                         bootstrap=0, seed=seed, evaluation_time=datetime(1970, 1, 1, tzinfo=UTC))
+        _, scalars = _scalars(stats)
+        out[value] = {"item_count": part.height, "metrics": {k: v["value"] for k, v in scalars.items()}}
+    return out
+
+
+def _cloudwatch(statistics: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every scalar metric of the statistics file, as the CloudWatch metrics SageMaker emits."""
+    _, scalars = _scalars(statistics)
+    return [{"MetricName": k, "Value": v["value"]} for k, v in scalars.items() if isinstance(v["value"], float)]
