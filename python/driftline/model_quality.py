@@ -148,6 +148,13 @@ def _resolve(frame: pl.DataFrame, attr: str | int, output_columns: Sequence[str]
     raise InvalidArgumentError(f"{what} {text!r} names no column; the data has {', '.join(frame.columns) or 'no columns'}")
 
 
+def _where(frame: pl.DataFrame, i: int) -> str:
+    """Row ``i`` of a frame, by file and line when it was read from captured records."""
+    if "_file" in frame.columns and "_line" in frame.columns:
+        return f"row {i} ({frame['_file'][i]} line {frame['_line'][i]})"
+    return f"row {i}"
+
+
 def _normalize_labels(s: pl.Series) -> pl.Series:
     """Labels as text: stripped; numbers with integral values written as integers."""
     t = s.cast(pl.String).str.strip_chars()
@@ -195,7 +202,7 @@ def select_outputs(
         bad = score.is_null() & raw.is_not_null() | score.is_nan() | (score < 0) | (score > 1)
         if bad.any():
             i = int(bad.arg_true()[0])
-            raise InvalidInputError(f"probability_attribute {probability_attribute!r}: row {i} holds {raw[i]!r}, not a probability in [0, 1]")
+            raise InvalidInputError(f"probability_attribute {probability_attribute!r}: {_where(frame, i)} holds {raw[i]!r}, not a probability in [0, 1]")
         score = score.rename("score")
     if inference_attribute is not None:
         raw = _resolve(frame, inference_attribute, output_columns, "inference_attribute")
@@ -204,7 +211,7 @@ def select_outputs(
             bad = pred.is_null() & raw.is_not_null()
             if bad.any():
                 i = int(bad.arg_true()[0])
-                raise InvalidInputError(f"inference_attribute {inference_attribute!r}: row {i} holds {raw[i]!r}, not a number")
+                raise InvalidInputError(f"inference_attribute {inference_attribute!r}: {_where(frame, i)} holds {raw[i]!r}, not a number")
         else:
             pred = _normalize_labels(raw)
         return Outputs(pred.rename("prediction"), score)
@@ -267,7 +274,7 @@ def merge_ground_truth(predictions: pl.DataFrame, labels: pl.DataFrame) -> tuple
     key = pl.col("eventId").cast(pl.String).str.strip_chars()
     if "inferenceId" in pred.columns:
         key = pl.coalesce(pl.col("inferenceId").cast(pl.String).str.strip_chars(), key)
-    record = [c for c in ("_file", "_line") if c in pred.columns] or ["_row"]
+    record: list[str] = [c for c in ("_file", "_line") if c in pred.columns] or ["_row"]
     pred = pred.with_columns(_key=key)
     if pred["_key"].null_count():
         i = int(pred["_key"].is_null().arg_true()[0])
@@ -388,11 +395,11 @@ def _weighted_scalars(enc: _Encoded, w: npt.NDArray[np.float64]) -> dict[str, np
         mask = cells == c
         if mask.any():
             cm[:, c] = w[:, mask].sum(axis=1)
-    cm = cm.reshape(draws, k, k)
-    total = cm.sum(axis=(1, 2))
-    tp_k = np.diagonal(cm, axis1=1, axis2=2)
-    support = cm.sum(axis=2)  # true counts per class
-    predicted = cm.sum(axis=1)
+    cm3 = cm.reshape(draws, k, k)
+    total = cm3.sum(axis=(1, 2))
+    tp_k = np.diagonal(cm3, axis1=1, axis2=2)
+    support = cm3.sum(axis=2)  # true counts per class
+    predicted = cm3.sum(axis=1)
     out: dict[str, npt.NDArray[np.float64]] = {}
     accuracy = _div(tp_k.sum(axis=1), total)
     if enc.problem == "MulticlassClassification":
@@ -413,7 +420,7 @@ def _weighted_scalars(enc: _Encoded, w: npt.NDArray[np.float64]) -> dict[str, np
             out[f"weighted_{name}_best_constant_classifier"] = top * _fbeta(top, np.ones_like(top), beta)
         return out
     pos = enc.pos
-    tp = cm[:, pos, pos]
+    tp = cm3[:, pos, pos]
     fn = support[:, pos] - tp
     fp = predicted[:, pos] - tp
     tn = total - tp - fn - fp
@@ -849,6 +856,7 @@ def run_model_quality_monitor(
     bootstrap: int = 200,
     seed: int = 0,
     out: str | Path | None = None,
+    problem_type: ProblemType | None = None,
 ) -> ModelQualityRun:
     """One model-quality monitoring run over the predictions in ``data`` (a capture folder or
     file, or a table with ``eventId``/``inferenceId``) in the analysis window, joined with
@@ -861,8 +869,8 @@ def run_model_quality_monitor(
     ``metrics.json``, ``merge_report.json``, ``estimated_performance.json`` (when the baseline has
     a calibration), ``segments.json`` (with ``segment_by``) and ``monitoring_run.json``. A window
     without labelled predictions is Failed, as SageMaker fails an empty run, but still reports the
-    merge and the estimated performance. Never raises for bad data: the run is Failed with its
-    reason, and no partial output is left."""
+    merge and the estimated performance. ``problem_type``, when given, must be the baseline's.
+    Never raises for bad data: the run is Failed with its reason, and no partial output is left."""
     from driftline.io._layout import to_utc
 
     run = ModelQualityRun(status="Failed")
@@ -870,6 +878,8 @@ def run_model_quality_monitor(
     try:
         base = baseline if isinstance(baseline, ModelQualityBaseline) else load_model_quality_baseline(baseline)
         problem = base.problem_type
+        if problem_type is not None and problem_type != problem:
+            raise InvalidArgumentError(f"the baseline is for {problem}, not {problem_type}")
         if start_offset is not None or end_offset is not None:
             if start is not None or end is not None:
                 raise InvalidArgumentError("give either start/end or start_offset/end_offset, not both")
@@ -941,7 +951,8 @@ def run_model_quality_monitor(
             for f in sorted(staging.iterdir()):
                 f.replace(out_dir / f.name)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
         write_json(out_dir / "monitoring_run.json", run.summary())
     return run
 
@@ -953,6 +964,10 @@ class _NoLabels(DriftlineError):
 def _labels(ground_truth: Any, run: ModelQualityRun, on_bad_record: Literal["fail", "skip"]) -> pl.DataFrame:
     if isinstance(ground_truth, pl.DataFrame):
         return ground_truth
+    if isinstance(ground_truth, str | Path) and Path(ground_truth).suffix.lower() in (".csv", ".parquet", ".pq"):
+        return _table(ground_truth, True)  # a table with eventId and label
+    if not isinstance(ground_truth, str | Path | list | tuple):
+        return _table(ground_truth, True)  # pandas, Arrow
     from driftline.io.ground_truth import read_ground_truth
 
     start = run.start.replace(minute=0, second=0, microsecond=0) if run.start is not None else None
