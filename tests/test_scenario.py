@@ -85,9 +85,10 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
     c = small(tmp_path / "c", seed=8)
     ta, tb, tc = tree(a.root), tree(b.root), tree(c.root)
     assert ta == tb
-    assert len(ta) == 1 + 72
-    assert ta["train.csv"] != tc["train.csv"]
-    assert set(ta).isdisjoint(set(tc) - {"train.csv"})  # file names carry seeded uuids
+    assert len(ta) == 1 + 72 + 1 + 72  # train.csv, capture hours, validation.csv, ground-truth hours
+    assert ta["train.csv"] != tc["train.csv"] and ta["validation.csv"] != tc["validation.csv"]
+    captured = {k for k in ta if k.startswith("capture/")}
+    assert captured.isdisjoint(set(tc))  # capture file names carry seeded uuids
 
 
 def test_layout_and_records(tmp_path: Path) -> None:
@@ -138,7 +139,7 @@ def test_overwrites_a_previous_scenario_cleanly(tmp_path: Path) -> None:
     got = tree(root)
     assert got.pop("other.txt") == b"kept"
     assert got == tree(fresh.root)
-    assert sorted(p.name for p in root.iterdir()) == ["capture", "other.txt", "train.csv"]  # no temporaries left
+    assert sorted(p.name for p in root.iterdir()) == ["capture", "groundtruth", "other.txt", "train.csv", "validation.csv"]  # no temporaries left
     assert len(s.files) == 72
 
 
@@ -256,3 +257,28 @@ def test_drift_only_where_injected(demo: Scenario, demo_capture: pl.DataFrame) -
             assert max(distances) < 0.1, distances
         else:
             assert max(distances) < 0.05, (day, column, max(distances))
+
+
+def test_ground_truth_arrives_a_day_later_and_day_two_costs_recall(tmp_path: Path) -> None:
+    from driftline.io.ground_truth import read_ground_truth
+    from driftline.model_quality import merge_ground_truth
+    from driftline.scenario import DECISION_THRESHOLD, LABEL_DELAY, LABEL_MISSING_SHARE
+
+    s = small(tmp_path / "s")
+    gt = read_ground_truth(s.ground_truth_dir)
+    assert gt.bad_records.total == 0
+    # uploads start a day after the first captured hour
+    assert gt.frame["uploadHour"].min() == s.start + LABEL_DELAY
+    capture = read_capture(s.capture_dir)
+    merged, report = merge_ground_truth(capture.frame, gt.frame)
+    assert report.labels_without_predictions == 0 and report.duplicate_labels == 0
+    assert report.predictions_without_labels / report.predictions == pytest.approx(LABEL_MISSING_SHARE, abs=0.015)
+    frame = merged.filter(pl.col("label").is_not_null()).with_columns(
+        day=((pl.col("inferenceTime") - s.start).dt.total_hours() // 24 + 1),
+        flagged=pl.col("_c0").cast(pl.Float64) >= DECISION_THRESHOLD, y=pl.col("label") == "1")
+    recall = {d: g.filter(pl.col("y"))["flagged"].mean() for (d,), g in frame.group_by("day")}
+    # imputing the fields it cannot read costs the model its strongest signal: fewer defaulters flagged
+    assert recall[2] < recall[1] - 0.05 and recall[2] < recall[3] - 0.05
+    validation = pl.read_csv(s.validation_path)
+    assert validation.columns == ["score", "label"] and validation.height == s.train_rows
+    assert validation["label"].mean() == pytest.approx(validation["score"].mean(), abs=0.03)  # calibrated

@@ -84,6 +84,9 @@ __all__ = [
     "DEFAULT_START",
     "ENDPOINT",
     "INCOME_FACTOR",
+    "DECISION_THRESHOLD",
+    "LABEL_DELAY",
+    "LABEL_MISSING_SHARE",
     "KIOSK_SHARE",
     "NUM_ACCOUNTS_CORRUPT_SHARE",
     "VARIANT",
@@ -114,6 +117,9 @@ KIOSK_SHARE = 0.20
 DEBT_RATIO_MISSING_SHARE = 0.30
 NUM_ACCOUNTS_CORRUPT_SHARE = 0.15
 CORRUPT_VALUES: tuple[str, ...] = ("n/a", "twelve", "seven", "unknown", "ten+")
+LABEL_DELAY = timedelta(hours=24)  # ground truth of an hour is uploaded a day later
+LABEL_MISSING_SHARE = 0.03  # ... and some of it never
+DECISION_THRESHOLD = 0.3  # the lender declines an application at P(default) >= 0.3
 
 _CHANNELS = ("web", "app", "branch", "phone")
 _CHANNEL_P = (0.45, 0.30, 0.15, 0.10)
@@ -152,6 +158,8 @@ class Scenario:
     root: Path
     train_path: Path
     capture_dir: Path
+    validation_path: Path
+    ground_truth_dir: Path
     endpoint: str
     variant: str
     start: datetime
@@ -206,9 +214,11 @@ def score(
 # Rows
 
 
-def _rows(rng: np.random.Generator, n: int, inject: bool) -> list[str]:
+def _rows(rng: np.random.Generator, n: int, inject: bool) -> tuple[list[str], np.ndarray[Any, np.dtype[np.float64]]]:
     """``n`` rows as CSV text ``score,age,income,debt_ratio,num_accounts,channel,region``, with
-    day two's problems when ``inject``."""
+    day two's problems when ``inject``; and each row's true P(default): the model's function of
+    the row's real features, before fields were emptied or corrupted (the model is calibrated on
+    complete rows; imputing a field it cannot read costs it information)."""
     age = np.clip(np.rint(rng.normal(_AGE_MEAN, 12.0, n)), 21, 80)
     income = np.round(rng.lognormal(np.log(_INCOME_REF), 0.45, n), 2)
     debt = np.round(rng.beta(2.0, 5.0, n), 4)
@@ -216,6 +226,7 @@ def _rows(rng: np.random.Generator, n: int, inject: bool) -> list[str]:
     channel = np.array(_CHANNELS, dtype=object)[rng.choice(len(_CHANNELS), n, p=_CHANNEL_P)]
     region = np.array(_REGIONS, dtype=object)[rng.choice(len(_REGIONS), n, p=_REGION_P)]
     account_text: list[str | None] = [None] * n
+    debt_real, accounts_real = debt.copy(), accounts.copy()
     if inject:
         income = np.round(income * INCOME_FACTOR, 2)
         channel[_pick(rng, n, KIOSK_SHARE)] = "kiosk"
@@ -226,12 +237,13 @@ def _rows(rng: np.random.Generator, n: int, inject: bool) -> list[str]:
             account_text[i] = CORRUPT_VALUES[w]
         accounts[corrupt] = np.nan
     p = score(age, income, debt, accounts, channel, region)
+    truth = score(age, income, debt_real, accounts_real, channel, region)
     out = []
     for i in range(n):
         d = "" if np.isnan(debt[i]) else f"{debt[i]:.4f}"
         a = account_text[i] if account_text[i] is not None else str(int(accounts[i]))
         out.append(f"{p[i]:.9f},{int(age[i])},{income[i]:.2f},{d},{a},{channel[i]},{region[i]}")
-    return out
+    return out, truth
 
 
 def _pick(rng: np.random.Generator, n: int, share: float) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -245,14 +257,17 @@ def _event_id(rng: np.random.Generator) -> str:
     return str(uuid.UUID(bytes=rng.bytes(16), version=4))
 
 
-def _hour_file(rng: np.random.Generator, hour: datetime, n: int, inject: bool) -> tuple[str, str]:
-    """The file name and the JSON Lines text of one captured hour."""
-    rows = _rows(rng, n, inject)
+def _hour_file(rng: np.random.Generator, hour: datetime, n: int, inject: bool) -> tuple[str, str, list[tuple[str, float]]]:
+    """The file name and the JSON Lines text of one captured hour, and each record's
+    ``(inferenceId, true P(default))``."""
+    rows, truth = _rows(rng, n, inject)
+    ids: list[tuple[str, float]] = []
     seconds = np.sort(rng.integers(0, 3600, n)).tolist()
     lines = []
     stamp = hour.strftime("%Y%m%d%H")
     for i, (row, sec) in enumerate(zip(rows, seconds)):
         output, features = row.split(",", 1)
+        ids.append((f"{stamp}-{i:05d}", float(truth[i])))
         record = {
             "captureData": {
                 "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": features, "encoding": "CSV"},
@@ -260,7 +275,7 @@ def _hour_file(rng: np.random.Generator, hour: datetime, n: int, inject: bool) -
             },
             "eventMetadata": {
                 "eventId": _event_id(rng),
-                "inferenceId": f"{stamp}-{i:05d}",
+                "inferenceId": ids[-1][0],
                 "inferenceTime": (hour + timedelta(seconds=sec)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             },
             "eventVersion": "0",
@@ -268,7 +283,7 @@ def _hour_file(rng: np.random.Generator, hour: datetime, n: int, inject: bool) -
         lines.append(json.dumps(record, separators=(",", ":")))
     first = seconds[0] if seconds else 0
     name = f"{first // 60:02d}-{first % 60:02d}-{int(rng.integers(0, 1000)):03d}-{_event_id(rng)}.jsonl"
-    return name, "".join(line + "\n" for line in lines)
+    return name, "".join(line + "\n" for line in lines), ids
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,23 +318,33 @@ def write_scenario(
     capture_dir = root / "capture"
     hours = tuple(start + timedelta(hours=h) for h in range(24 * DAYS))
 
-    train = _rows(np.random.default_rng([seed, 0]), train_rows, inject=False)
+    train, train_truth = _rows(np.random.default_rng([seed, 0]), train_rows, inject=False)
     _write_atomic(train_path, "".join(row + "\n" for row in train))
+    # the labelled validation set of the model-quality baseline: the training rows' scores and
+    # outcomes (drawn from their true P(default), on a stream of their own)
+    outcome = (np.random.default_rng([seed, 3]).random(train_rows) < train_truth).astype(int)
+    validation_path = root / "validation.csv"
+    _write_atomic(validation_path, "score,label\n" + "".join(f"{row.split(',', 1)[0]},{y}\n" for row, y in zip(train, outcome.tolist())))
 
     staging = Path(tempfile.mkdtemp(prefix=".capture-new-", dir=root))
+    gt_staging = Path(tempfile.mkdtemp(prefix=".groundtruth-new-", dir=root))
+    ground_truth_dir = root / "groundtruth"
     files: list[Path] = []
     try:
         for h, hour in enumerate(hours):
             rng = np.random.default_rng([seed, 1, h])
-            name, text = _hour_file(rng, hour, rows_per_hour, inject=h // 24 == 1)
+            name, text, ids = _hour_file(rng, hour, rows_per_hour, inject=h // 24 == 1)
+            _write_labels(gt_staging, np.random.default_rng([seed, 2, h]), hour + LABEL_DELAY, ids)
             rel = Path(ENDPOINT, VARIANT, hour.strftime("%Y"), hour.strftime("%m"), hour.strftime("%d"), hour.strftime("%H"), name)
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
             files.append(capture_dir / rel)
         _swap_in(staging, capture_dir, root)
+        _swap_in(gt_staging, ground_truth_dir, root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(gt_staging, ignore_errors=True)
         raise
 
     day2 = (start + timedelta(days=1), start + timedelta(days=2))
@@ -340,6 +365,8 @@ def write_scenario(
         root=root,
         train_path=train_path,
         capture_dir=capture_dir,
+        validation_path=validation_path,
+        ground_truth_dir=ground_truth_dir,
         endpoint=ENDPOINT,
         variant=VARIANT,
         start=start,
@@ -351,6 +378,24 @@ def write_scenario(
         train_rows=train_rows,
         files=tuple(files),
     )
+
+
+def _write_labels(folder: Path, rng: np.random.Generator, upload: datetime, ids: list[tuple[str, float]]) -> None:
+    """Ground truth of one captured hour, uploaded ``LABEL_DELAY`` later into the hour folder of
+    the upload (SageMaker's ``yyyy/mm/dd/hh`` by label-collection time); the outcome of each
+    record is drawn from its true P(default); :data:`LABEL_MISSING_SHARE` of them never arrive."""
+    outcome = rng.random(len(ids))
+    missing = rng.random(len(ids)) < LABEL_MISSING_SHARE
+    lines = []
+    for (inference_id, p), u, lost in zip(ids, outcome.tolist(), missing.tolist()):
+        if lost:
+            continue
+        record = {"groundTruthData": {"data": "1" if u < p else "0", "encoding": "CSV"},
+                  "eventMetadata": {"eventId": inference_id}, "eventVersion": "0"}
+        lines.append(json.dumps(record, separators=(",", ":")) + "\n")
+    path = folder / upload.strftime("%Y/%m/%d/%H") / "labels.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(lines), encoding="utf-8", newline="\n")
 
 
 def _write_atomic(path: Path, text: str) -> None:
