@@ -117,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0, help="seed of the subsamples and resamples (default: 0)")
     mqb.add_argument("--slack", type=float, default=0.0,
                      help="loosen each suggested threshold by this many standard deviations (default 0: SageMaker's thresholds)")
+    mqb.add_argument("--tolerance", type=float, default=0.0,
+                     help="loosen each suggested threshold by this absolute amount (default 0: SageMaker's thresholds)")
     return parser
 
 
@@ -227,7 +229,7 @@ def _mq_baseline(args: argparse.Namespace) -> int:
             args.data, problem_type=args.problem_type, ground_truth_attribute=args.ground_truth_attribute,
             inference_attribute=args.inference_attribute, probability_attribute=args.probability_attribute,
             probability_threshold_attribute=args.probability_threshold_attribute, positive_label=args.positive_label,
-            has_header=not args.no_header, slack=args.slack, bootstrap=args.bootstrap, seed=args.seed,
+            has_header=not args.no_header, slack=args.slack, tolerance=args.tolerance, bootstrap=args.bootstrap, seed=args.seed,
         )
     except (DriftlineError, ValueError, OSError) as e:
         print(f"driftline model-quality baseline: error: {e}", file=sys.stderr)

@@ -588,12 +588,16 @@ def _as_float(x: Any) -> float:
 # -- constraints ---------------------------------------------------------------------------------
 
 
-def suggest_constraints(statistics: dict[str, Any], *, slack: float = 0.0) -> dict[str, Any]:
+def suggest_constraints(statistics: dict[str, Any], *, slack: float = 0.0, tolerance: float = 0.0) -> dict[str, Any]:
     """SageMaker's suggested constraints: per metric, the baseline value as the threshold, with
     ``GreaterThanThreshold`` for errors and miss rates (mae, mse, rmse, false positive and false
     negative rates) and ``LessThanThreshold`` for the rest; the best-constant-classifier values are
-    not constrained. ``slack`` (driftline's addition, default 0 as SageMaker) moves each threshold
-    by that many standard deviations in the tolerant direction."""
+    not constrained. driftline's additions, both 0 by default as SageMaker: ``slack`` moves each
+    threshold by that many of its standard deviations in the tolerant direction, ``tolerance`` by
+    that absolute amount (a window smaller than the baseline varies more than the baseline's
+    standard deviation says)."""
+    if slack < 0 or tolerance < 0 or not (math.isfinite(slack) and math.isfinite(tolerance)):
+        raise InvalidArgumentError(f"slack and tolerance must be finite and >= 0, got {slack} and {tolerance}")
     problem, scalars = _scalars(statistics)
     body: dict[str, Any] = {}
     for name in CONSTRAINED[problem]:
@@ -603,7 +607,7 @@ def suggest_constraints(statistics: dict[str, Any], *, slack: float = 0.0) -> di
         if not math.isfinite(value):
             continue
         sd = _as_float(scalars[name].get("standard_deviation"))
-        move = slack * sd if slack and math.isfinite(sd) else 0.0
+        move = (slack * sd if slack and math.isfinite(sd) else 0.0) + tolerance
         upper = name in _LOWER_IS_BETTER
         body[name] = {"threshold": value + move if upper else value - move,
                       "comparison_operator": "GreaterThanThreshold" if upper else "LessThanThreshold"}
@@ -696,6 +700,7 @@ def suggest_model_quality_baseline(
     positive_label: str | None = None,
     has_header: bool = True,
     slack: float = 0.0,
+    tolerance: float = 0.0,
     bootstrap: int = 200,
     seed: int = 0,
     evaluation_time: datetime | None = None,
@@ -722,7 +727,7 @@ def suggest_model_quality_baseline(
 
         threshold = 0.5 if probability_threshold_attribute is None else float(probability_threshold_attribute)
         cbpe = CBPE(threshold=threshold, seed=seed).fit((y_true == "1").to_numpy(), outputs.score.to_numpy())
-    return ModelQualityBaseline(problem_type, stats, suggest_constraints(stats, slack=slack), cbpe)
+    return ModelQualityBaseline(problem_type, stats, suggest_constraints(stats, slack=slack, tolerance=tolerance), cbpe)
 
 
 def _truth(truth: pl.Series, problem_type: str, outputs: Outputs, positive_label: str | None) -> pl.Series:
@@ -863,7 +868,8 @@ def run_model_quality_monitor(
     ``ground_truth`` (ground-truth JSON Lines, a folder of them, or a table with ``eventId`` and
     ``label``). A table that already holds labels names them with ``ground_truth_attribute``
     instead. The window is ``[start, end)`` or, as SageMaker's offsets,
-    ``[run_time + start_offset, run_time + end_offset)``.
+    ``[run_time + start_offset, run_time + end_offset)``. Ground truth laid out by upload hour is
+    read from the window's first hour up to ``run_time`` (when given): the labels the run finds.
 
     Writes to ``out`` (when given): ``statistics.json``, ``constraint_violations.json``,
     ``metrics.json``, ``merge_report.json``, ``estimated_performance.json`` (when the baseline has
@@ -901,7 +907,7 @@ def run_model_quality_monitor(
                                     matched=int(labelled["label"].is_not_null().sum()),
                                     predictions_without_labels=int(labelled["label"].is_null().sum()), key="(labels in the data)")
         elif ground_truth is not None:
-            labels = _labels(ground_truth, run, on_bad_record)
+            labels = _labels(ground_truth, run, on_bad_record, to_utc(run_time, "run_time") if run_time is not None else None)
             labelled, run.merge = merge_ground_truth(frame, labels)
         else:
             labelled = frame.with_columns(label=pl.lit(None, pl.String))
@@ -961,7 +967,7 @@ class _NoLabels(DriftlineError):
     """The window has predictions but none is labelled yet (the run fails, with estimates)."""
 
 
-def _labels(ground_truth: Any, run: ModelQualityRun, on_bad_record: Literal["fail", "skip"]) -> pl.DataFrame:
+def _labels(ground_truth: Any, run: ModelQualityRun, on_bad_record: Literal["fail", "skip"], until: datetime | None) -> pl.DataFrame:
     if isinstance(ground_truth, pl.DataFrame):
         return ground_truth
     if isinstance(ground_truth, str | Path) and Path(ground_truth).suffix.lower() in (".csv", ".parquet", ".pq"):
@@ -970,8 +976,10 @@ def _labels(ground_truth: Any, run: ModelQualityRun, on_bad_record: Literal["fai
         return _table(ground_truth, True)  # pandas, Arrow
     from driftline.io.ground_truth import read_ground_truth
 
+    # labels come after their predictions: upload hours from the window's first hour on, and,
+    # with a run time, only those uploaded before it (what the run would find)
     start = run.start.replace(minute=0, second=0, microsecond=0) if run.start is not None else None
-    gt = read_ground_truth(ground_truth, start=start, on_bad_record=on_bad_record)
+    gt = read_ground_truth(ground_truth, start=start, end=until, on_bad_record=on_bad_record)
     if gt.bad_records.total:
         run.bad_records += gt.bad_records.total
         run.bad_records_summary = (run.bad_records_summary + " Ground truth: " if run.bad_records_summary else "Ground truth: ") + gt.bad_records.summary()

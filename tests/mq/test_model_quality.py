@@ -244,8 +244,8 @@ def test_monitor_from_capture_and_ground_truth_folders(tmp_path: Path) -> None:
                                           inference_attribute="predicted", evaluation_time=T0)
     base.write(tmp_path / "baseline")
     assert sorted(p.name for p in (tmp_path / "baseline").iterdir()) == ["constraints.json", "statistics.json"]
-    run = run_model_quality_monitor(tmp_path / "baseline", capture, gt, inference_attribute="0", run_time="2024-03-01T12:00:00Z",
-                                    start_offset="-PT2H", end_offset="PT0H", out=tmp_path / "run")
+    run = run_model_quality_monitor(tmp_path / "baseline", capture, gt, inference_attribute="0", run_time="2024-03-02T12:00:00Z",
+                                    start_offset="-P1DT2H", end_offset="-P1D", out=tmp_path / "run")
     assert run.status == "CompletedWithViolations", run.reason  # 15 % flipped vs 10 % at baseline
     assert "accuracy" in {v.metric_name for v in run.violations}
     assert (run.merge.predictions, run.merge.matched, run.merge.predictions_without_labels, run.merge.labels_without_predictions) == (600, 540, 60, 1)
@@ -302,7 +302,7 @@ def test_cli_model_quality(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
                  "--ground-truth-attribute", "label", "--inference-attribute", "predicted", "--out", str(tmp_path / "b")]) == 0
     assert "BinaryClassification baseline of 500 rows" in capsys.readouterr().out
     code = main(["model-quality", "monitor", "--baseline", str(tmp_path / "b"), "--data", str(capture), "--ground-truth", str(gt),
-                 "--inference-attribute", "0", "--run-time", "2024-03-01T12:00:00Z", "--start-time-offset", "-PT2H",
+                 "--inference-attribute", "0", "--run-time", "2024-03-02T12:00:00Z", "--start-time-offset", "-P1DT2H", "--end-time-offset", "-P1D",
                  "--out", str(tmp_path / "r"), "--fail-on-violations"])
     out = capsys.readouterr().out
     assert code == 3 and out.startswith("CompletedWithViolations: 540 of 600 predictions labelled")
@@ -333,3 +333,22 @@ def test_ground_truth_as_a_table_file_and_string_labels(tmp_path: Path) -> None:
     assert set(m["confusion_matrix"]) == {"α", "β", "γ", "δ"}
     wrong = run_model_quality_monitor(base, frame, tmp_path / "labels.csv", inference_attribute="predicted", problem_type="Regression")
     assert wrong.status == "Failed" and "baseline is for MulticlassClassification" in wrong.reason
+
+
+def test_tolerance_and_labels_as_of_the_run_time(tmp_path: Path) -> None:
+    y, s, p = _binary(500, 3)
+    stats = model_quality_statistics(y, p, "BinaryClassification", y_score=s)
+    m = stats["binary_classification_metrics"]
+    c = suggest_constraints(stats, tolerance=0.05)["binary_classification_constraints"]
+    assert c["recall"]["threshold"] == pytest.approx(m["recall"]["value"] - 0.05)
+    assert c["false_positive_rate"]["threshold"] == pytest.approx(m["false_positive_rate"]["value"] + 0.05)
+    with pytest.raises(Exception, match="tolerance"):
+        suggest_constraints(stats, tolerance=-1)
+    capture, gt = _scenario(tmp_path / "data")  # labels uploaded at 2024-03-02T10
+    base = _sagemaker_binary_baseline(tmp_path / "b")
+    before = run_model_quality_monitor(base, capture, gt, inference_attribute="0", run_time="2024-03-02T10:00:00Z",
+                                       start_offset="-P1DT1H", end_offset="-PT22H")
+    assert before.status == "Failed" and before.merge.matched == 0  # uploaded at the run time: not there yet
+    after = run_model_quality_monitor(base, capture, gt, inference_attribute="0", run_time="2024-03-02T11:00:00Z",
+                                      start_offset="-P1DT1H", end_offset="-PT23H")
+    assert after.merge.matched == 540 and after.status != "Failed"
