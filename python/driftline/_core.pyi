@@ -205,3 +205,15 @@ def constant_prediction_matrix(confusion: npt.NDArray[np.uint64], class_: int) -
 def regression_metrics(
     y_true: npt.NDArray[np.float64], y_pred: npt.NDArray[np.float64]
 ) -> tuple[float, float, float, float]: ...
+
+# --- isotonic.rs ---
+def isotonic_fit(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    y_min: float | None = None,
+    y_max: float | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def isotonic_predict(
+    x_fitted: npt.NDArray[np.float64], y_fitted: npt.NDArray[np.float64], x: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]: ...

@@ -1,0 +1,1 @@
+"""Model-quality estimation without labels (CBPE)."""

@@ -6,6 +6,7 @@
 pub mod distinct;
 pub mod error;
 pub mod hist;
+pub mod isotonic;
 pub mod kll;
 pub mod metrics;
 pub mod moments;

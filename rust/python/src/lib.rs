@@ -7,6 +7,7 @@ mod convert;
 mod distance;
 mod errors;
 mod hist;
+mod isotonic;
 mod kll;
 mod ks;
 mod metrics;
@@ -27,5 +28,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     chisq::register(m)?;
     ndcg::register(m)?;
     wasserstein::register(m)?;
+    isotonic::register(m)?;
     Ok(())
 }

@@ -1,0 +1,284 @@
+"""Confidence-based performance estimation (CBPE) of a binary classifier without labels.
+
+CBPE (NannyML's method, Ferrer et al.'s "expected confusion matrix") estimates what a model's
+metrics would be on unlabelled data from its scores alone:
+
+1. **Calibration** (:meth:`CBPE.fit`, on labelled reference data): isotonic regression of
+   ``y_true`` on ``y_score``, clipped to [0, 1] (the Rust kernel ``rust/core/src/isotonic.rs``,
+   equal to ``sklearn.isotonic.IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip")``).
+   It maps a score ``s_i`` to ``p_i``, the probability that the row is positive.
+2. **Expected confusion matrix** (:meth:`CBPE.estimate`), with ``ŷ_i`` the prediction:
+   ``TP = Σ p_i [ŷ_i=1]``, ``FP = Σ (1-p_i) [ŷ_i=1]``, ``FN = Σ p_i [ŷ_i=0]``,
+   ``TN = Σ (1-p_i) [ŷ_i=0]``; then ``accuracy = (TP+TN)/n``, ``precision = TP/(TP+FP)``,
+   ``recall = TP/(TP+FN)``, ``f1 = 2TP/(2TP+FP+FN)``, ``specificity = TN/(TN+FP)``, each 0 where
+   its denominator is 0 (scikit-learn's ``zero_division=0``).
+   ``roc_auc``: the trapezoid area under the expected ROC curve, whose points are the cumulative
+   sums of ``p`` and ``1-p`` over the scores in descending order, one point per distinct score
+   (NannyML's estimator, ordered by the model's score so that ties are grouped as
+   ``sklearn.metrics.roc_auc_score`` groups them). It is computed as the weighted ROC AUC of
+   every row counted once as a positive with weight ``p_i`` and once as a negative with weight
+   ``1-p_i``; NaN when ``Σp`` or ``Σ(1-p)`` is 0 (AUC undefined).
+   These plug-in values are ratios of expectations; they equal the expected metric up to O(1/n).
+3. **Uncertainty** (Monte Carlo): ``n_simulations`` label vectors ``y_i ~ Bernoulli(p_i)`` are
+   drawn (``numpy.random.default_rng(seed)``, vectorised, in chunks of at most
+   ``_MAX_VALUES_PER_CHUNK`` values); every metric is computed per draw as scikit-learn computes
+   it from labels (AUC from the average ranks of the scores:
+   ``(Σ_pos ranks − n1(n1+1)/2) / (n1 n0)``, tie-corrected Mann-Whitney, NaN draws dropped).
+   ``std`` is their standard deviation (ddof=1), ``lower``/``upper`` their 2.5 % and 97.5 %
+   quantiles (numpy's linear interpolation).
+
+What the interval means: **if the reference calibration still holds on the analysed data** (the
+probability of the positive class given the score has not changed: covariate shift allowed, no
+concept drift), the realised metric falls in ``[lower, upper]`` with about 95 % probability. It
+covers the sampling of labels given the scores, not the error of the calibration fitted on a
+finite reference, and it says nothing when the concept drifts: then the estimate is simply wrong
+(tests/mq/test_cbpe.py shows both).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from driftline import _core
+from driftline._convert import F64Array, to_float64
+from driftline.errors import EmptyInputError, InvalidArgumentError, InvalidInputError, LengthMismatchError
+
+__all__ = ["CBPE", "Estimate"]
+
+# One chunk of simulated labels holds at most this many values (uniforms as float64, ~64 MiB,
+# plus the same again as labels for the matrix product): memory stays flat for any n.
+_MAX_VALUES_PER_CHUNK = 1 << 23
+_FORMAT = "driftline.cbpe"
+_VERSION = 1
+_QUANTILES = (0.025, 0.975)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimated metric: its plug-in value and the spread of the realised metric when the
+    labels are drawn from the calibrated probabilities (see the module docstring)."""
+
+    value: float  # expected value of the metric given calibrated probabilities
+    std: float  # its standard deviation (sampling of labels given the scores)
+    lower: float  # 2.5 % quantile
+    upper: float  # 97.5 % quantile
+
+    def to_json(self) -> dict[str, float]:
+        """``{"value", "std", "lower", "upper"}`` as floats (NaN only for an undefined AUC)."""
+        return {"value": self.value, "std": self.std, "lower": self.lower, "upper": self.upper}
+
+
+def _binary(x: Any, name: str) -> npt.NDArray[np.bool_]:
+    """0/1 or boolean labels as a boolean array; anything else raises naming ``name``."""
+    arr = to_float64(x, name)
+    bad = (arr != 0.0) & (arr != 1.0)  # NaN is bad too
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidArgumentError(f"`{name}` must hold 0/1 or booleans, got {arr[i]} at index {i}")
+    labels: npt.NDArray[np.bool_] = arr == 1.0
+    return labels
+
+
+def _scores(x: Any, name: str) -> F64Array:
+    arr = to_float64(x, name)
+    if arr.size == 0:
+        raise EmptyInputError(f"`{name}` is empty")
+    bad = ~((arr >= 0.0) & (arr <= 1.0))  # NaN is bad too
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidArgumentError(f"`{name}` must hold probabilities in [0, 1], got {arr[i]} at index {i}")
+    return arr
+
+
+def _same_length(left: str, a: int, right: str, b: int) -> None:
+    if a != b:
+        raise LengthMismatchError(f"`{left}` and `{right}` must have the same length, got {a} and {b}")
+
+
+def _ratio(num: npt.NDArray[np.float64], den: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``num / den``, 0 where ``den`` is 0 (scikit-learn's ``zero_division=0``)."""
+    out = np.zeros(np.broadcast(num, den).shape)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def _confusion_metrics(
+    tp: npt.NDArray[np.float64], fp: npt.NDArray[np.float64], fn: npt.NDArray[np.float64], tn: npt.NDArray[np.float64]
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Accuracy, precision, recall, F1 and specificity from (expected or realised) cells."""
+    return {
+        "accuracy": (tp + tn) / (tp + fp + fn + tn),
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
+        "specificity": _ratio(tn, tn + fp),
+    }
+
+
+def _average_ranks(scores: F64Array) -> F64Array:
+    """1-based ranks of ``scores``, ties given their average rank (``scipy.stats.rankdata``)."""
+    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    first = np.cumsum(counts) - counts  # 0-based position of each distinct value's first copy
+    return (first + (counts + 1) / 2.0)[inverse]
+
+
+def _metrics_of_draws(
+    labels: npt.NDArray[np.bool_], y_pred: npt.NDArray[np.bool_], ranks: F64Array
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Every metric of each row of ``labels`` (draws × n) against the fixed predictions."""
+    n = labels.shape[1]
+    # One matrix product gives, per draw, the positives, the true positives and the rank sum.
+    columns = np.column_stack([np.ones(n), y_pred.astype(np.float64), ranks])
+    n1, tp, rank_sum = (labels.astype(np.float64) @ columns).T
+    n_pred = float(np.count_nonzero(y_pred))
+    fp, fn = n_pred - tp, n1 - tp
+    tn = n - n_pred - fn
+    out = _confusion_metrics(tp, fp, fn, tn)
+    n0 = n - n1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = (rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0)
+    out["roc_auc"] = np.where((n1 > 0) & (n0 > 0), auc, np.nan)
+    return out
+
+
+def _expected_auc(y_score: F64Array, p: F64Array) -> float:
+    """Area under the expected ROC curve (see the module docstring); NaN if undefined."""
+    if not (p.sum() > 0.0 and (1.0 - p).sum() > 0.0):
+        return math.nan
+    n = y_score.size
+    truth = np.concatenate([np.ones(n), np.zeros(n)])
+    return _core.roc_auc_score(truth, np.concatenate([y_score, y_score]), np.concatenate([p, 1.0 - p]))
+
+
+def _summary(value: float, draws: npt.NDArray[np.float64]) -> Estimate:
+    finite = draws[np.isfinite(draws)]
+    if finite.size < 2:
+        return Estimate(value, math.nan, math.nan, math.nan)
+    lower, upper = np.quantile(finite, _QUANTILES)
+    return Estimate(value, float(np.std(finite, ddof=1)), float(lower), float(upper))
+
+
+class CBPE:
+    """Confidence-based performance estimation for a binary classifier (module docstring).
+
+    ``threshold``: the default prediction is ``y_score >= threshold``. ``n_simulations``: label
+    draws behind ``std``, ``lower`` and ``upper``. ``seed``: seeds a fresh generator on every
+    :meth:`estimate` call, so equal inputs give equal estimates.
+    """
+
+    METRICS = ("accuracy", "precision", "recall", "f1", "specificity", "roc_auc")
+
+    def __init__(self, *, threshold: float = 0.5, n_simulations: int = 400, seed: int = 0) -> None:
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0.0 <= threshold <= 1.0:
+            raise InvalidArgumentError(f"`threshold` must be a number in [0, 1], got {threshold!r}")
+        if isinstance(n_simulations, bool) or not isinstance(n_simulations, int) or n_simulations < 2:
+            raise InvalidArgumentError(f"`n_simulations` must be an integer >= 2, got {n_simulations!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise InvalidArgumentError(f"`seed` must be a non-negative integer, got {seed!r}")
+        self.threshold = float(threshold)
+        self.n_simulations = n_simulations
+        self.seed = seed
+        self._calibration: tuple[F64Array, F64Array] | None = None
+        self._reference: dict[str, Any] = {}
+
+    @property
+    def fitted(self) -> bool:
+        """Whether a calibration is available (from :meth:`fit` or :meth:`from_json`)."""
+        return self._calibration is not None
+
+    def fit(self, y_true: Any, y_score: Any) -> CBPE:
+        """Calibrate on labelled reference data: ``y_true`` 0/1 or boolean, ``y_score`` in [0, 1]."""
+        truth = _binary(y_true, "y_true")
+        score = _scores(y_score, "y_score")
+        _same_length("y_true", truth.size, "y_score", score.size)
+        n_pos = int(np.count_nonzero(truth))
+        if n_pos in (0, truth.size):
+            only = "positive (1)" if n_pos else "negative (0)"
+            raise InvalidArgumentError(f"`y_true` holds only {only} labels: CBPE needs both classes in the reference")
+        self._calibration = _core.isotonic_fit(score, truth.astype(np.float64), None, 0.0, 1.0)
+        self._reference = {"n": int(truth.size), "positive_rate": n_pos / truth.size}
+        return self
+
+    def _calibrated(self, score: F64Array) -> F64Array:
+        """The calibrated probabilities ``p`` of checked scores (in [0, 1])."""
+        if self._calibration is None:
+            raise InvalidArgumentError("this CBPE is not fitted: call fit(y_true, y_score) or CBPE.from_json(doc)")
+        return _core.isotonic_predict(*self._calibration, score)
+
+    def estimate(self, y_score: Any, y_pred: Any = None) -> dict[str, Estimate]:
+        """Estimated metrics (keys :attr:`METRICS`) of unlabelled data; ``y_pred`` (0/1 or boolean)
+        defaults to ``y_score >= threshold``."""
+        if self._calibration is None:  # before looking at the input: the more useful message
+            self._calibrated(np.empty(0))
+        score = _scores(y_score, "y_score")
+        p = self._calibrated(score)
+        if y_pred is None:
+            pred = score >= self.threshold
+        else:
+            pred = _binary(y_pred, "y_pred")
+            _same_length("y_score", score.size, "y_pred", pred.size)
+
+        q = 1.0 - p
+        cells = [np.asarray(v) for v in (p[pred].sum(), q[pred].sum(), p[~pred].sum(), q[~pred].sum())]
+        values = {k: float(v) for k, v in _confusion_metrics(*cells).items()}
+        values["roc_auc"] = _expected_auc(score, p)
+
+        ranks = _average_ranks(score)
+        rng = np.random.default_rng(self.seed)
+        per_chunk = max(1, _MAX_VALUES_PER_CHUNK // score.size)
+        chunks: list[dict[str, npt.NDArray[np.float64]]] = []
+        for start in range(0, self.n_simulations, per_chunk):
+            draws = min(per_chunk, self.n_simulations - start)
+            # Consecutive chunks read the generator's stream in order: results do not depend on chunking.
+            labels = rng.random((draws, score.size)) < p
+            chunks.append(_metrics_of_draws(labels, pred, ranks))
+        return {k: _summary(values[k], np.concatenate([c[k] for c in chunks])) for k in self.METRICS}
+
+    def to_json(self) -> dict[str, Any]:
+        """The fitted estimator as a JSON-ready dict (``cbpe.json`` in a baseline folder); floats
+        are written exactly, so :meth:`from_json` restores identical estimates."""
+        if self._calibration is None:
+            raise InvalidArgumentError("this CBPE is not fitted: nothing to write")
+        x, y = self._calibration
+        return {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "threshold": self.threshold,
+            "n_simulations": self.n_simulations,
+            "seed": self.seed,
+            "reference": dict(self._reference),
+            "calibration": {"x": x.tolist(), "y": y.tolist()},
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> CBPE:
+        """Restore a :meth:`to_json` document; a malformed one raises InvalidArgumentError."""
+        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
+            raise InvalidArgumentError(f"`doc` is not a {_FORMAT} document")
+        if doc.get("version") != _VERSION:
+            raise InvalidArgumentError(f"`doc` has version {doc.get('version')!r}; this driftline reads version {_VERSION}")
+        try:
+            out = cls(threshold=doc["threshold"], n_simulations=doc["n_simulations"], seed=doc["seed"])
+            x = np.array(doc["calibration"]["x"], dtype=np.float64)
+            y = np.array(doc["calibration"]["y"], dtype=np.float64)
+            reference = dict(doc.get("reference", {}))
+        except (KeyError, TypeError, ValueError) as e:
+            if isinstance(e, InvalidArgumentError):
+                raise
+            raise InvalidArgumentError(f"`doc` is malformed: {e!r}") from e
+        if x.ndim != 1 or y.ndim != 1:
+            raise InvalidArgumentError("`doc` calibration points must be two lists of numbers")
+        try:  # the core checks the points: finite, x increasing, y non-decreasing, same length
+            _core.isotonic_predict(x, y, np.empty(0))
+        except InvalidInputError as e:
+            raise InvalidArgumentError(f"`doc` calibration is invalid: {e}") from e
+        if y.size and not (y[0] >= 0.0 and y[-1] <= 1.0):
+            raise InvalidArgumentError("`doc` calibration values must lie in [0, 1]")
+        out._calibration = (x, y)
+        out._reference = reference
+        return out
