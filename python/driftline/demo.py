@@ -172,7 +172,78 @@ def run_scenario(out: Path, *, seed: int = 7, progress: bool | None = None) -> s
         verdict = "DETECTED" if hours else "MISSED"
         lines.append(f"  day {inj.day}: {inj.description:<58} -> {inj.check} {verdict} ({hours}/24 hours)")
     false_alarms = sum(n for (d, _, _), n in found.items() if d != 2)
-    lines += ["", f"false alarms on days 1 and 3: {false_alarms}", "", f"files: {out}/data (scenario), {out}/baseline, {out}/monitoring/yyyy/mm/dd/hh"]
+    lines += ["", f"false alarms on days 1 and 3: {false_alarms}"]
+    lines += [""] + _model_quality(sc, out / "model-quality", progress)
+    lines += ["", f"files: {out}/data (scenario), {out}/baseline, {out}/monitoring/yyyy/mm/dd/hh, "
+              f"{out}/model-quality/{{baseline,estimated,realised}}"]
     text = "\n".join(lines)
     (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
     return text
+
+
+MQ_WINDOW_HOURS = 6
+MQ_TOLERANCE = 0.08  # a 6-hour window (1200 rows, ~270 defaulters) varies more than the 5000-row baseline
+MQ_METRICS = ("recall", "f1")
+
+
+def _model_quality(sc: Any, out: Path, progress: bool) -> list[str]:
+    """Model quality of the scenario: a baseline from the labelled validation set (with the CBPE
+    calibration), then per 6-hour window two runs, as a schedule would make them: one at the
+    window's end, before any label has arrived (estimated performance only), and one a day later,
+    when the labels have come in (realised metrics, checked against the constraints)."""
+    from datetime import timedelta
+
+    from driftline.model_quality import run_model_quality_monitor, suggest_model_quality_baseline
+    from driftline.scenario import DECISION_THRESHOLD, LABEL_DELAY
+
+    params: dict[str, Any] = {"probability_attribute": "0", "probability_threshold_attribute": DECISION_THRESHOLD}
+    base = suggest_model_quality_baseline(
+        sc.validation_path, problem_type="BinaryClassification", ground_truth_attribute="label", probability_attribute="score",
+        probability_threshold_attribute=DECISION_THRESHOLD, tolerance=MQ_TOLERANCE,
+    )
+    # the team keeps the constraints it acts on (SageMaker recommends editing the suggestion)
+    body = base.constraints["binary_classification_constraints"]
+    base.constraints["binary_classification_constraints"] = {k: v for k, v in body.items() if k in MQ_METRICS}
+    base.write(out / "baseline")
+    assert base.statistics is not None
+    stats = base.statistics["binary_classification_metrics"]
+    lines = [
+        f"model quality: decline at P(default) >= {DECISION_THRESHOLD:g}; labels arrive {LABEL_DELAY.days} day later "
+        f"({MQ_WINDOW_HOURS}-hour windows)",
+        "  baseline (validation set): " + ", ".join(f"{m} {stats[m]['value']:.3f}" for m in MQ_METRICS)
+        + "; constraints: " + ", ".join(f"{m} >= {body[m]['threshold']:.3f}" for m in MQ_METRICS),
+        "",
+        f"  {'window (UTC)':<13} {'estimated at the window end [95%]':<45} {'realised a day later':<25} status",
+    ]
+    step = timedelta(hours=MQ_WINDOW_HOURS)
+    windows = [sc.start + k * step for k in range(len(sc.hours) // MQ_WINDOW_HOURS)]
+    early_alarm = confirmed = 0
+    realised_runs = []
+    for k, start in enumerate(windows):
+        end = start + step
+        at_end = run_model_quality_monitor(
+            out / "baseline", sc.capture_dir, sc.ground_truth_dir, run_time=end, start_offset=f"-PT{MQ_WINDOW_HOURS}H",
+            end_offset="PT0H", out=out / "estimated" / start.strftime("%Y/%m/%d/%H"), bootstrap=0, **params)
+        later = end + LABEL_DELAY
+        realised = run_model_quality_monitor(
+            out / "baseline", sc.capture_dir, sc.ground_truth_dir, run_time=later,
+            start_offset=f"-P{LABEL_DELAY.days}DT{MQ_WINDOW_HOURS}H", end_offset=f"-P{LABEL_DELAY.days}D",
+            out=out / "realised" / start.strftime("%Y/%m/%d/%H"), **params)
+        realised_runs.append(realised)
+        est = "  ".join(f"{m} {at_end.estimated[m]['value']:.3f} [{at_end.estimated[m]['lower']:.2f},{at_end.estimated[m]['upper']:.2f}]"
+                        for m in MQ_METRICS)
+        got = realised.statistics.get("binary_classification_metrics", {})
+        real = "  ".join(f"{m} {got[m]['value']:.3f}" for m in MQ_METRICS) if got else "(no labels)"
+        warn = bool(at_end.estimated_violations)
+        early_alarm += warn
+        confirmed += warn and realised.status == "CompletedWithViolations"
+        flag = ("ALERT (estimated) " if warn else "") + realised.status
+        lines.append(f"  {start:%m-%d %H}-{end:%H}h  {est:<45} {real:<25} {flag}")
+        if progress:
+            print(f"\r  model quality window {k + 1:>2}/{len(windows)}", end="", file=sys.stderr, flush=True)
+    if progress:
+        print(file=sys.stderr)
+    violated = sum(1 for r in realised_runs if r.status == "CompletedWithViolations")
+    lines += ["", f"  alarms from the estimate at the window end: {early_alarm}; confirmed by the labels a day later: {confirmed}; "
+              f"windows violating the constraints once labelled: {violated}"]
+    return lines

@@ -990,7 +990,10 @@ def _estimate(base: ModelQualityBaseline, labelled: pl.DataFrame, problem: str, 
     """CBPE's estimates over every prediction in the window, beside the realised value over the
     labelled ones (null until labels arrive)."""
     scores = labelled["_score"].to_numpy()
-    est = base.cbpe.estimate(scores)
+    pred = labelled["_prediction"]
+    # the window's own predicted labels when they are 0/1 (from the threshold or the model)
+    binary_pred = pred.is_in(["0", "1"]).all()
+    est = base.cbpe.estimate(scores, (pred == "1").to_numpy() if binary_pred else None)
     done = labelled.filter(pl.col("label").is_not_null())
     realised: dict[str, float] = {}
     if done.height:

@@ -352,3 +352,37 @@ def test_tolerance_and_labels_as_of_the_run_time(tmp_path: Path) -> None:
     after = run_model_quality_monitor(base, capture, gt, inference_attribute="0", run_time="2024-03-02T11:00:00Z",
                                       start_offset="-P1DT1H", end_offset="-PT23H")
     assert after.merge.matched == 540 and after.status != "Failed"
+
+
+def test_estimated_performance_before_and_after_the_labels(tmp_path: Path) -> None:
+    # a calibrated model: scores are the true probabilities; the baseline fits CBPE on labelled data
+    rng = np.random.default_rng(11)
+    n = 4000
+    s = rng.beta(2, 3, n).round(4)
+    y = (rng.random(n) < s).astype(int)
+    base = suggest_model_quality_baseline(pl.DataFrame({"score": s, "label": y}), problem_type="BinaryClassification",
+                                          ground_truth_attribute="label", probability_attribute="score", tolerance=0.05)
+    base.write(tmp_path / "b")
+    assert (tmp_path / "b" / "cbpe.json").is_file()
+    loaded = load_model_quality_baseline(tmp_path / "b")
+    assert loaded.cbpe is not None and loaded.cbpe.fitted
+    # the window: a covariate shift towards confident scores (no concept drift)
+    m = 3000
+    ws = rng.beta(1, 4, m).round(4)
+    wy = (rng.random(m) < ws).astype(int)
+    frame = pl.DataFrame({"eventId": [f"e{i}" for i in range(m)], "score": ws})
+    labels = pl.DataFrame({"eventId": [f"e{i}" for i in range(m)], "label": wy.astype(str)})
+    before = run_model_quality_monitor(tmp_path / "b", frame, None, probability_attribute="score", out=tmp_path / "r1")
+    assert before.status == "Failed" and "no ground truth yet" in before.reason
+    est = json.loads((tmp_path / "r1" / "estimated_performance.json").read_text())
+    assert est["method"] == "CBPE" and set(est["metrics"]) >= {"accuracy", "precision", "recall", "f1", "auc"}
+    assert est["metrics"]["accuracy"]["realised"] is None and est["metrics"]["accuracy"]["predictions"] == m
+    after = run_model_quality_monitor(tmp_path / "b", frame, labels, probability_attribute="score", out=tmp_path / "r2")
+    assert after.status in ("Completed", "CompletedWithViolations")
+    for name in ("accuracy", "auc", "f1"):
+        e = after.estimated[name]
+        realised = after.statistics["binary_classification_metrics"][name]["value"]
+        assert e["realised"] == pytest.approx(realised, abs=TOL)
+        # calibrated model, no concept drift: the realised value falls in the 95 % interval
+        # (each check fails with probability ~5 %; the data is seeded, so the test is deterministic)
+        assert e["lower"] <= realised <= e["upper"], (name, e, realised)
