@@ -44,7 +44,7 @@ def test_baseline_then_monitor(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "Failed" in capsys.readouterr().out
 
 
-def test_scenario_demo_finds_the_four_problems_and_nothing_else(tmp_path: Path) -> None:
+def test_scenario_demo_finds_the_four_problems_and_the_quality_drop(tmp_path: Path) -> None:
     text = run_scenario(tmp_path, progress=False)
     assert text.count("DETECTED (24/24 hours)") == 4 and "MISSED" not in text
     assert "false alarms on days 1 and 3: 0" in text
@@ -52,6 +52,20 @@ def test_scenario_demo_finds_the_four_problems_and_nothing_else(tmp_path: Path) 
     assert (tmp_path / "summary.txt").read_text().strip() == text
     assert (tmp_path / "baseline" / "constraints.json").exists()
     assert len(list((tmp_path / "monitoring").rglob("monitoring_run.json"))) == 72
+    # model quality: the estimate at each window's end raises the alarm on day two's four windows,
+    # the labels confirm it a day later, and nothing fires on days one and three
+    assert "alarms from the estimate at the window end: 4; confirmed by the labels a day later: 4; " \
+           "windows violating the constraints once labelled: 4" in text
+    rows = [line for line in text.splitlines() if line.startswith("  11-")]
+    assert len(rows) == 12
+    assert all(("ALERT" in r) == r.startswith("  11-02") for r in rows)
+    mq = tmp_path / "model-quality"
+    assert sorted(p.name for p in (mq / "baseline").iterdir()) == ["cbpe.json", "constraints.json", "statistics.json"]
+    first = json.loads((mq / "estimated" / "2026" / "11" / "02" / "00" / "estimated_performance.json").read_text())
+    assert first["metrics"]["recall"]["realised"] is None  # at the window's end no label has arrived
+    assert [v["metric_name"] for v in first["estimated_violations"]] == ["recall", "f1"]
+    later = json.loads((mq / "realised" / "2026" / "11" / "02" / "00" / "monitoring_run.json").read_text())
+    assert later["status"] == "CompletedWithViolations" and later["merge"]["matched"] > 1100
 
 
 def test_stats_demo_shows_every_statistic() -> None:
