@@ -329,11 +329,13 @@ class _Encoded:
     score_group: npt.NDArray[np.int64] | None = None  # index of each row's distinct score, ascending
 
 
-def _encode(problem: str, y_true: pl.Series, y_pred: pl.Series, score: pl.Series | None, positive_label: str | None) -> _Encoded:
+def _encode(problem: str, y_true: pl.Series, y_pred: pl.Series, score: pl.Series | None, positive_label: str | None,
+            classes: list[str] | None = None) -> _Encoded:
     n = len(y_true)
     if problem == "Regression":
         return _Encoded(problem, n, [], y_true.to_numpy().astype(np.float64), y_pred.to_numpy().astype(np.float64))
-    classes = sorted(set(y_true.unique().to_list()) | set(y_pred.unique().to_list()), key=_label_order)
+    if classes is None:
+        classes = sorted(set(y_true.unique().to_list()) | set(y_pred.unique().to_list()), key=_label_order)
     index = {c: i for i, c in enumerate(classes)}
     t = np.array([index[v] for v in y_true.to_list()], dtype=np.int64)
     p = np.array([index[v] for v in y_pred.to_list()], dtype=np.int64)
@@ -517,13 +519,18 @@ def model_quality_statistics(
             raise InvalidInputError("classification labels and predictions must not be missing")
         if positive_label is not None:
             positive_label = _normalize_labels(pl.Series([positive_label])).item()
+        classes = sorted(set(t_series.to_list()) | set(p_series.to_list()), key=_label_order)
+        if problem_type == "BinaryClassification" and s_series is not None and set(classes) <= {"0", "1"}:
+            # the score is P(class 1): both classes exist even when a window holds only one
+            classes = ["0", "1"]
         main = mq_metrics.classification_metrics(
             t_series.to_numpy(), p_series.to_numpy(),
-            labels=np.array(sorted(set(t_series.to_list()) | set(p_series.to_list()), key=_label_order), dtype=object),
+            labels=np.array(classes, dtype=object),
             y_score=None if s_series is None or problem_type != "BinaryClassification" or t_series.n_unique() < 2 else s_series.to_numpy(),
             pos_label=positive_label, problem_type=problem_type,
         )
-    enc = _encode(problem_type, t_series, p_series, s_series if "auc" in main else None, positive_label)
+    enc = _encode(problem_type, t_series, p_series, s_series if "auc" in main else None, positive_label,
+                  None if problem_type == "Regression" else classes)
     rng = np.random.default_rng(seed)
     n = enc.n
     std: dict[str, float] = {}
@@ -719,7 +726,8 @@ def suggest_model_quality_baseline(
     if not keep.all():
         i = int((~keep).arg_true()[0])
         raise InvalidInputError(f"baseline row {i} has no label or no prediction ({ground_truth_attribute!r} / the model's output)")
-    stats = model_quality_statistics(y_true, outputs.prediction, problem_type, y_score=outputs.score, positive_label=positive_label,
+    stats = model_quality_statistics(y_true, outputs.prediction, problem_type, y_score=outputs.score,
+                                     positive_label=positive_label if outputs.score is None else None,
                                      bootstrap=bootstrap, seed=seed, evaluation_time=evaluation_time)
     cbpe = None
     if problem_type == "BinaryClassification" and outputs.score is not None and y_true.n_unique() == 2:
@@ -921,7 +929,7 @@ def run_model_quality_monitor(
         score = outputs.score is not None
         y_true = _truth(done["label"], problem, Outputs(done["_prediction"], done["_score"] if score else None), positive_label)
         run.statistics = model_quality_statistics(y_true, done["_prediction"], problem, y_score=done["_score"] if score else None,
-                                                  positive_label=positive_label, bootstrap=bootstrap, seed=seed)
+                                                  positive_label=positive_label if not score else None, bootstrap=bootstrap, seed=seed)
         run.violations = check_constraints(run.statistics, base.constraints)
         if segment_by is not None:
             run.segments = _segments(done, y_true, segment_by, problem, positive_label, score, seed)
@@ -1031,7 +1039,7 @@ def _segments(done: pl.DataFrame, y_true: pl.Series, by: str, problem: str, posi
         part = frame.filter(pl.col("_seg") == value)
         two = part["_y"].n_unique() == 2
         stats = model_quality_statistics(part["_y"], part["_prediction"], cast(ProblemType, problem),
-                                         y_score=part["_score"] if score and two else None, positive_label=positive_label,
+                                         y_score=part["_score"] if score and two else None, positive_label=positive_label if not score else None,
                                          bootstrap=0, seed=seed, evaluation_time=datetime(1970, 1, 1, tzinfo=UTC))
         _, scalars = _scalars(stats)
         out[value] = {"item_count": part.height, "metrics": {k: v["value"] for k, v in scalars.items()}}

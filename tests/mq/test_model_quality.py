@@ -386,3 +386,26 @@ def test_estimated_performance_before_and_after_the_labels(tmp_path: Path) -> No
         # calibrated model, no concept drift: the realised value falls in the 95 % interval
         # (each check fails with probability ~5 %; the data is seeded, so the test is deterministic)
         assert e["lower"] <= realised <= e["upper"], (name, e, realised)
+
+
+def test_numeric_labels_written_differently_are_one_class_and_bad_labels_are_named() -> None:
+    # "1.0" from a JSON float, "1" from CSV, 1 from a typed table: one class
+    truth = pl.Series(["1.0", "0", " 1 ", "0.0", "1", "0"])
+    pred = pl.Series([1, 0, 1, 1, 1, 0])
+    m = model_quality_statistics(truth, pred, "BinaryClassification", bootstrap=0)["binary_classification_metrics"]
+    assert set(m["confusion_matrix"]) == {"0", "1"}
+    assert m["accuracy"]["value"] == pytest.approx(5 / 6, abs=TOL)
+    base = pl.DataFrame({"label": ["yes", "no", "yes", "no"], "score": [0.9, 0.2, 0.6, 0.4]})
+    with pytest.raises(Exception, match="0/1 or true/false.*positive_label"):
+        suggest_model_quality_baseline(base, problem_type="BinaryClassification", ground_truth_attribute="label",
+                                       probability_attribute="score", bootstrap=0)
+    ok = suggest_model_quality_baseline(base, problem_type="BinaryClassification", ground_truth_attribute="label",
+                                        probability_attribute="score", positive_label="yes", bootstrap=0)
+    assert ok.statistics is not None and ok.statistics["binary_classification_metrics"]["auc"]["value"] == 1.0
+    reg = pl.DataFrame({"y": ["1.5", "oops"], "f": [1.0, 2.0]})
+    with pytest.raises(Exception, match="label 'oops' \\(row 1\\) is not a number"):
+        suggest_model_quality_baseline(reg, problem_type="Regression", ground_truth_attribute="y", inference_attribute="f")
+    with pytest.raises(Exception, match="empty"):
+        suggest_model_quality_baseline(reg.head(0), problem_type="Regression", ground_truth_attribute="y", inference_attribute="f")
+    with pytest.raises(Exception, match="at most 2 labels"):
+        model_quality_statistics(pl.Series(["a", "b", "c"]), pl.Series(["a", "b", "c"]), "BinaryClassification")
