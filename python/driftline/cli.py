@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from driftline import __version__
 
@@ -213,6 +214,12 @@ def _monitor(args: argparse.Namespace) -> int:
     print(f"{run.status}: {run.item_count} rows, {len(run.violations)} violations" + (f" ({run.reason})" if run.status == "Failed" else ""))
     for v in run.violations:
         print(f"  {v.feature_name}: {v.constraint_check_type}: {v.description}")
+    return _exit_code(run, args)
+
+
+def _exit_code(run: Any, args: argparse.Namespace) -> int:
+    """After a run's lines: its bad-record report, then 1 if it failed, 3 if it found violations
+    and ``--fail-on-violations`` asks to fail on them, else 0."""
     if run.bad_records:
         print(f"  {run.bad_records_summary}")
     if run.status == "Failed":
@@ -260,11 +267,7 @@ def _mq_monitor(args: argparse.Namespace) -> int:
         print(f"  estimated {name}: {e['value']:.4f} [{e['lower']:.4f}, {e['upper']:.4f}]{realised}")
     for v in run.estimated_violations:
         print(f"  estimated violation: {v.description}")
-    if run.bad_records:
-        print(f"  {run.bad_records_summary}")
-    if run.status == "Failed":
-        return 1
-    return 3 if (args.fail_on_violations and run.violations) else 0
+    return _exit_code(run, args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,7 @@ before any is opened, and what endpoint and variant each belongs to."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -98,6 +99,16 @@ def layout_of(path: str) -> CaptureFile:
                 endpoint = dirs[-6] if len(dirs) >= 7 else None
                 return CaptureFile(path, endpoint, variant, period[0])
     return CaptureFile(path, None, None, None)
+
+
+def window_files(source: PathLike | Sequence[PathLike], start: TimeLike, end: TimeLike) -> tuple[list[CaptureFile], datetime | None, datetime | None]:
+    """The files of ``source`` that can hold records of the window ``[start, end)``, and the
+    window's bounds as UTC datetimes (checked: start before end)."""
+    lo, hi = to_utc(start, "start"), to_utc(end, "end")
+    check_window(lo, hi)
+    if isinstance(source, str) or not isinstance(source, Sequence):
+        return capture_files(source, lo, hi), lo, hi
+    return capture_files(list(source), lo, hi), lo, hi
 
 
 def capture_files(source: PathLike | list[PathLike] | tuple[PathLike, ...], start: datetime | None, end: datetime | None) -> list[CaptureFile]:

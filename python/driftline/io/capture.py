@@ -39,7 +39,7 @@ import pyarrow as pa
 
 from driftline.errors import InvalidArgumentError
 from driftline.io import _payload
-from driftline.io._layout import CaptureFile, PathLike, TimeLike, capture_files, check_window, to_utc
+from driftline.io._layout import CaptureFile, PathLike, TimeLike, window_files
 from driftline.io._lines import decode_json_lines, read_numbered_lines
 from driftline.io.records import (
     BAD_SCHEMA,
@@ -116,12 +116,7 @@ def read_capture(
     policy = check_on_bad_record(on_bad_record)
     if output_columns_position not in ("START", "END"):
         raise InvalidArgumentError(f"`output_columns_position` must be 'START' or 'END', got {output_columns_position!r}")
-    lo, hi = to_utc(start, "start"), to_utc(end, "end")
-    check_window(lo, hi)
-    if isinstance(source, str) or not isinstance(source, Sequence):
-        files = capture_files(source, lo, hi)
-    else:
-        files = capture_files(list(source), lo, hi)
+    files, lo, hi = window_files(source, start, end)
     feats = _check_names(feature_names, "feature_names")
     outs = _check_names(output_names, "output_names")
 

@@ -22,13 +22,11 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import polars as pl
 
-from driftline.errors import InvalidArgumentError
 from driftline.io import _payload
-from driftline.io._layout import PathLike, TimeLike, capture_files, check_window, to_utc
+from driftline.io._layout import PathLike, TimeLike, window_files
 from driftline.io._lines import decode_json_lines, read_numbered_lines
 from driftline.io.records import DEFAULT_LIMIT, BadRecords, OnBadRecord, bad_frame, check_on_bad_record
 
@@ -75,12 +73,7 @@ def read_ground_truth(
     (``yyyy/mm/dd/hh``), whose hour folders outside ``[start, end)`` are not read (files outside
     the layout are always read). See the module documentation for the label formats."""
     policy = check_on_bad_record(on_bad_record)
-    lo, hi = to_utc(start, "start"), to_utc(end, "end")
-    check_window(lo, hi)
-    if isinstance(source, str) or not isinstance(source, Sequence):
-        files = capture_files(source, lo, hi)
-    else:
-        files = capture_files(list(source), lo, hi)
+    files, lo, hi = window_files(source, start, end)
     frames: list[pl.DataFrame] = []
     faults: list[tuple[int, str, int, str, str]] = []
     for order, cf in enumerate(files):
@@ -172,11 +165,3 @@ def _json_label(value: object, label_key: str | None) -> tuple[tuple[str, str] |
         return ("payload", "JSON ground truth has no label (null or nested object)"), ""
     text = _payload._text(value)
     return None, str(text)
-
-
-def upload_window(run_time: datetime, start: datetime | None) -> tuple[datetime | None, datetime]:
-    """The upload hours worth reading for predictions made from ``start`` on: labels arrive after
-    their prediction, so only folders from ``start``'s hour up to the run time can hold them."""
-    if start is not None and start > run_time:
-        raise InvalidArgumentError(f"the analysis window starts ({start}) after the run time ({run_time})")
-    return (start.replace(minute=0, second=0, microsecond=0) if start is not None else None), run_time
