@@ -83,6 +83,8 @@ STD_MIN_SAMPLES = 200  # SageMaker gives standard_deviation from 200 samples on
 STD_SUBSAMPLES = 5  # ... computed over 5 random subsamples
 STD_FRACTION = 0.8  # ... of 80 % of the data each
 CURVE_POINTS = 1000  # curves in statistics.json are thinned to about this many points
+BOOTSTRAP_MAX_ROWS = 100_000  # larger windows are bootstrapped on a subsample of this size
+BOOTSTRAP_CHUNK_VALUES = 1 << 22  # resample weights held at once (32 MiB of float64)
 Status = Literal["Completed", "CompletedWithViolations", "Failed"]
 
 
@@ -337,8 +339,8 @@ def _encode(problem: str, y_true: pl.Series, y_pred: pl.Series, score: pl.Series
     if classes is None:
         classes = sorted(set(y_true.unique().to_list()) | set(y_pred.unique().to_list()), key=_label_order)
     index = {c: i for i, c in enumerate(classes)}
-    t = np.array([index[v] for v in y_true.to_list()], dtype=np.int64)
-    p = np.array([index[v] for v in y_pred.to_list()], dtype=np.int64)
+    t = y_true.replace_strict(index, return_dtype=pl.Int64).to_numpy()
+    p = y_pred.replace_strict(index, return_dtype=pl.Int64).to_numpy()
     pos = -1
     group = None
     if problem == "BinaryClassification":
@@ -392,12 +394,7 @@ def _weighted_scalars(enc: _Encoded, w: npt.NDArray[np.float64]) -> dict[str, np
     k = len(enc.classes)
     cells = enc.truth * k + enc.pred
     draws = w.shape[0]
-    cm = np.zeros((draws, k * k))
-    for c in range(k * k):
-        mask = cells == c
-        if mask.any():
-            cm[:, c] = w[:, mask].sum(axis=1)
-    cm3 = cm.reshape(draws, k, k)
+    cm3 = np.stack([np.bincount(cells, weights=w[d], minlength=k * k) for d in range(draws)]).astype(np.float64).reshape(draws, k, k)
     total = cm3.sum(axis=(1, 2))
     tp_k = np.diagonal(cm3, axis1=1, axis2=2)
     support = cm3.sum(axis=2)  # true counts per class
@@ -461,7 +458,45 @@ def _weights_chunks(n: int, draws: int, kind: str, rng: np.random.Generator) -> 
         for d in range(draws):
             w[d, rng.choice(n, size=m, replace=False)] = 1.0
         return w
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=draws).astype(np.float64)
+    # n draws with replacement: the counts of each row (a multinomial), from one integers() call
+    counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(draws)])
+    return counts.astype(np.float64)
+
+
+def _subset(enc: _Encoded, idx: npt.NDArray[np.int64]) -> _Encoded:
+    group = None if enc.score_group is None else enc.score_group[idx]
+    return _Encoded(enc.problem, len(idx), enc.classes, enc.truth[idx], enc.pred[idx], enc.pos, group)
+
+
+def _bootstrap(enc: _Encoded, resamples: int, confidence: float, rng: np.random.Generator,
+               values: dict[str, float]) -> dict[str, tuple[float, float]]:
+    """Percentile bootstrap intervals of every scalar metric. Above :data:`BOOTSTRAP_MAX_ROWS`
+    rows the resamples are drawn from a random subsample of that size, and each interval's
+    offsets from the subsample's own value are scaled by ``sqrt(m / n)`` around the full value
+    (the intervals of these metrics shrink as ``1 / sqrt(n)``): the cost stays bounded."""
+    n = enc.n
+    scale, base = 1.0, enc
+    if n > BOOTSTRAP_MAX_ROWS:
+        base = _subset(enc, np.sort(rng.choice(n, BOOTSTRAP_MAX_ROWS, replace=False)))
+        scale = math.sqrt(BOOTSTRAP_MAX_ROWS / n)
+    own = {k: float(v[0]) for k, v in _weighted_scalars(base, np.ones((1, base.n))).items()}
+    draws: dict[str, list[npt.NDArray[np.float64]]] = {}
+    per_chunk = max(1, min(resamples, BOOTSTRAP_CHUNK_VALUES // max(base.n, 1)))
+    done = 0
+    while done < resamples:
+        d = min(per_chunk, resamples - done)
+        for k, v in _weighted_scalars(base, _weights_chunks(base.n, d, "bootstrap", rng)).items():
+            draws.setdefault(k, []).append(v)
+        done += d
+    alpha = (1 - confidence) / 2
+    out: dict[str, tuple[float, float]] = {}
+    for k, parts in draws.items():
+        v = np.concatenate(parts)
+        v = v[np.isfinite(v)]
+        if len(v) and k in values and math.isfinite(values[k]) and math.isfinite(own[k]):
+            lo, hi = float(np.quantile(v, alpha)), float(np.quantile(v, 1 - alpha))
+            out[k] = (values[k] + (lo - own[k]) * scale, values[k] + (hi - own[k]) * scale) if scale != 1.0 else (lo, hi)
+    return out
 
 
 def _thin(xs: list[float], ys: list[float], points: int) -> tuple[list[float], list[float]]:
@@ -496,7 +531,9 @@ def model_quality_statistics(
     deviation of the metric over 5 random subsamples of 80 % of the rows (population form, ddof
     0), given from 200 rows on and ``"NaN"`` below. Beside it, driftline's
     ``confidence_interval`` is a percentile bootstrap over ``bootstrap`` resamples of the rows
-    (``{"lower", "upper", "level", "resamples"}``; omitted when ``bootstrap`` is 0). Both are
+    (``{"lower", "upper", "level", "resamples"}``; omitted when ``bootstrap`` is 0); windows above
+    :data:`BOOTSTRAP_MAX_ROWS` rows are resampled from a subsample of that size, the interval
+    rescaled by ``sqrt(m / n)`` (see :func:`_bootstrap`). Both are
     seeded by ``seed``: the same inputs give the same bytes. Curves are thinned to about
     1000 points."""
     if problem_type not in PROBLEM_TYPES:
@@ -539,20 +576,7 @@ def model_quality_statistics(
         std = {k: float(np.std(v)) for k, v in sub.items()}
     intervals: dict[str, tuple[float, float]] = {}
     if bootstrap > 0:
-        values: dict[str, list[npt.NDArray[np.float64]]] = {}
-        per_chunk = max(1, min(bootstrap, 20_000_000 // max(n, 1)))
-        done = 0
-        while done < bootstrap:
-            d = min(per_chunk, bootstrap - done)
-            for k, v in _weighted_scalars(enc, _weights_chunks(n, d, "bootstrap", rng)).items():
-                values.setdefault(k, []).append(v)
-            done += d
-        alpha = (1 - confidence) / 2
-        for k, parts in values.items():
-            v = np.concatenate(parts)
-            v = v[np.isfinite(v)]
-            if len(v):
-                intervals[k] = (float(np.quantile(v, alpha)), float(np.quantile(v, 1 - alpha)))
+        intervals = _bootstrap(enc, bootstrap, confidence, rng, {k: _as_float(v) for k, v in main.items() if not isinstance(v, dict)})
     section: dict[str, Any] = {}
     for name, value in main.items():
         if name == "confusion_matrix":

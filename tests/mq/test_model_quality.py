@@ -409,3 +409,18 @@ def test_numeric_labels_written_differently_are_one_class_and_bad_labels_are_nam
         suggest_model_quality_baseline(reg.head(0), problem_type="Regression", ground_truth_attribute="y", inference_attribute="f")
     with pytest.raises(Exception, match="at most 2 labels"):
         model_quality_statistics(pl.Series(["a", "b", "c"]), pl.Series(["a", "b", "c"]), "BinaryClassification")
+
+
+def test_large_windows_bootstrap_a_subsample_with_rescaled_intervals(monkeypatch: pytest.MonkeyPatch) -> None:
+    import driftline.model_quality as mq
+
+    y, s, p = _binary(8000, 9)
+    full = model_quality_statistics(y, p, "BinaryClassification", y_score=s, seed=1)["binary_classification_metrics"]
+    monkeypatch.setattr(mq, "BOOTSTRAP_MAX_ROWS", 2000)
+    sub = model_quality_statistics(y, p, "BinaryClassification", y_score=s, seed=1)["binary_classification_metrics"]
+    for name in ("accuracy", "f1", "auc", "recall"):
+        a, b = full[name]["confidence_interval"], sub[name]["confidence_interval"]
+        assert sub[name]["value"] == full[name]["value"]  # the value is always the full window's
+        assert b["lower"] < sub[name]["value"] < b["upper"]
+        # the rescaled width matches the full bootstrap's within sampling noise (~ 1/sqrt(2 * 200))
+        assert (b["upper"] - b["lower"]) == pytest.approx(a["upper"] - a["lower"], rel=0.3), name
