@@ -424,3 +424,28 @@ def test_large_windows_bootstrap_a_subsample_with_rescaled_intervals(monkeypatch
         assert b["lower"] < sub[name]["value"] < b["upper"]
         # the rescaled width matches the full bootstrap's within sampling noise (~ 1/sqrt(2 * 200))
         assert (b["upper"] - b["lower"]) == pytest.approx(a["upper"] - a["lower"], rel=0.3), name
+
+
+def test_json_capture_output_selected_by_jsonpath(tmp_path: Path) -> None:
+    rng = np.random.default_rng(12)
+    lines, labels = [], []
+    for i in range(300):
+        score = float(rng.random())
+        y = int(rng.random() < score)
+        lines.append({"captureData": {
+            "endpointInput": {"observedContentType": "application/json", "mode": "INPUT", "data": json.dumps({"x": i}), "encoding": "JSON"},
+            "endpointOutput": {"observedContentType": "application/json", "mode": "OUTPUT",
+                               "data": json.dumps({"score": round(score, 4), "predicted_label": int(score >= 0.5)}), "encoding": "JSON"}},
+            "eventMetadata": {"eventId": f"e{i}", "inferenceTime": "2024-03-01T10:00:00Z"}, "eventVersion": "0"})
+        labels.append({"groundTruthData": {"data": json.dumps(y), "encoding": "JSON"}, "eventMetadata": {"eventId": f"e{i}"}, "eventVersion": "0"})
+    _write_lines(tmp_path / "cap.jsonl", lines)
+    _write_lines(tmp_path / "gt.jsonl", labels)
+    base = _sagemaker_binary_baseline(tmp_path / "b")
+    run = run_model_quality_monitor(base, tmp_path / "cap.jsonl", tmp_path / "gt.jsonl", inference_attribute="$.predicted_label",
+                                    probability_attribute="$.score")
+    assert run.merge.matched == 300, run.reason
+    m = run.statistics["binary_classification_metrics"]
+    scores = [json.loads(c["captureData"]["endpointOutput"]["data"])["score"] for c in lines]
+    truth = [json.loads(g["groundTruthData"]["data"]) for g in labels]
+    assert m["auc"]["value"] == pytest.approx(sk.roc_auc_score(truth, scores), abs=TOL)
+    assert m["accuracy"]["value"] == pytest.approx(sk.accuracy_score(truth, [int(s >= 0.5) for s in scores]), abs=TOL)
