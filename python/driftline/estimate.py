@@ -26,13 +26,19 @@ metrics would be on unlabelled data from its scores alone:
    ``(Σ_pos ranks − n1(n1+1)/2) / (n1 n0)``, tie-corrected Mann-Whitney, NaN draws dropped).
    ``std`` is their standard deviation (ddof=1), ``lower``/``upper`` their 2.5 % and 97.5 %
    quantiles (numpy's linear interpolation).
+   The calibration fitted on a finite reference is uncertain too, and its error is shared by
+   every window: each draw therefore first draws a calibration curve (each isotonic block's rate
+   from its Beta(positives + 1/2, negatives + 1/2) posterior, given the reference's counts per
+   block, made monotone again by weighted isotonic regression over the blocks, on a generator of
+   its own), then the labels from that curve.
 
 What the interval means: **if the reference calibration still holds on the analysed data** (the
 probability of the positive class given the score has not changed: covariate shift allowed, no
 concept drift), the realised metric falls in ``[lower, upper]`` with about 95 % probability. It
-covers the sampling of labels given the scores, not the error of the calibration fitted on a
-finite reference, and it says nothing when the concept drifts: then the estimate is simply wrong
-(tests/mq/test_cbpe.py shows both).
+covers the sampling of labels given the scores and the calibration's own error, and it says
+nothing when the concept drifts: then the estimate is simply wrong (tests/mq/test_cbpe.py shows
+both). A calibration restored from a version-1 document has no block counts: its interval holds
+label noise only.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ __all__ = ["CBPE", "Estimate"]
 # plus the same again as labels for the matrix product): memory stays flat for any n.
 _MAX_VALUES_PER_CHUNK = 1 << 23
 _FORMAT = "driftline.cbpe"
-_VERSION = 1
+_VERSION = 2  # 2 adds the reference's counts per calibration level (version 1 still reads)
 _QUANTILES = (0.025, 0.975)
 
 
@@ -185,6 +191,8 @@ class CBPE:
         self.seed = seed
         self._calibration: tuple[F64Array, F64Array] | None = None
         self._reference: dict[str, Any] = {}
+        # (level values, rows, positives) of the reference per isotonic block; None: unknown
+        self._levels: tuple[F64Array, F64Array, F64Array] | None = None
 
     @property
     def fitted(self) -> bool:
@@ -202,6 +210,9 @@ class CBPE:
             raise InvalidArgumentError(f"`y_true` holds only {only} labels: CBPE needs both classes in the reference")
         self._calibration = _core.isotonic_fit(score, truth.astype(np.float64), None, 0.0, 1.0)
         self._reference = {"n": int(truth.size), "positive_rate": n_pos / truth.size}
+        # the support of each calibrated level (an isotonic block): its rows and positives
+        levels, inverse = np.unique(_core.isotonic_predict(*self._calibration, score), return_inverse=True)
+        self._levels = (levels, np.bincount(inverse).astype(np.float64), np.bincount(inverse, weights=truth.astype(np.float64)).astype(np.float64))
         return self
 
     def _calibrated(self, score: F64Array) -> F64Array:
@@ -230,14 +241,48 @@ class CBPE:
 
         ranks = _average_ranks(score)
         rng = np.random.default_rng(self.seed)
+        curves = self._calibration_draws(score)
         per_chunk = max(1, _MAX_VALUES_PER_CHUNK // score.size)
         chunks: list[dict[str, npt.NDArray[np.float64]]] = []
         for start in range(0, self.n_simulations, per_chunk):
             draws = min(per_chunk, self.n_simulations - start)
             # Consecutive chunks read the generator's stream in order: results do not depend on chunking.
-            labels = rng.random((draws, score.size)) < p
+            probability = p if curves is None else curves(start, draws)
+            labels = rng.random((draws, score.size)) < probability
             chunks.append(_metrics_of_draws(labels, pred, ranks))
         return {k: _summary(values[k], np.concatenate([c[k] for c in chunks])) for k in self.METRICS}
+
+    def _calibration_draws(self, score: F64Array) -> Any:
+        """With the reference's block counts: a function giving, for draws ``start ..
+        start + count``, the window's probabilities under calibration curves drawn from the
+        reference (each block's rate from its Beta(positives + 1/2, negatives + 1/2) posterior,
+        made monotone again by weighted isotonic regression over the blocks). None without the
+        counts (a calibration restored from a version-1 document)."""
+        if self._levels is None or self._calibration is None:
+            return None
+        x, y = self._calibration
+        levels, rows, positives = self._levels
+        # every calibration point's level; a drawn curve moves each level and keeps the points' x
+        point_level = np.clip(np.searchsorted(levels, y), 0, len(levels) - 1)
+        rates = np.random.default_rng([self.seed, 1]).beta(positives + 0.5, rows - positives + 0.5, size=(self.n_simulations, len(levels)))
+        order = np.arange(len(levels), dtype=np.float64)
+        for d in range(self.n_simulations):
+            fx, fy = _core.isotonic_fit(order, rates[d], rows, 0.0, 1.0)
+            rates[d] = _core.isotonic_predict(fx, fy, order)
+        # linear interpolation between calibration points, clipped outside (isotonic_predict's rule)
+        if len(x) == 1:
+            left, frac = np.zeros(score.size, dtype=np.int64), np.zeros(score.size)
+        else:
+            left = np.clip(np.searchsorted(x, score, side="right") - 1, 0, len(x) - 2)
+            frac = np.clip((score - x[left]) / (x[left + 1] - x[left]), 0.0, 1.0)
+        right = np.minimum(left + 1, len(x) - 1)
+
+        def window(start: int, count: int) -> F64Array:
+            curve = rates[start : start + count][:, point_level]
+            out: F64Array = curve[:, left] * (1.0 - frac) + curve[:, right] * frac
+            return out
+
+        return window
 
     def to_json(self) -> dict[str, Any]:
         """The fitted estimator as a JSON-ready dict (``cbpe.json`` in a baseline folder); floats
@@ -253,20 +298,23 @@ class CBPE:
             "seed": self.seed,
             "reference": dict(self._reference),
             "calibration": {"x": x.tolist(), "y": y.tolist()},
-        }
+        } | ({} if self._levels is None else {
+            "levels": {"value": self._levels[0].tolist(), "rows": self._levels[1].tolist(), "positives": self._levels[2].tolist()}})
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> CBPE:
         """Restore a :meth:`to_json` document; a malformed one raises InvalidArgumentError."""
         if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
             raise InvalidArgumentError(f"`doc` is not a {_FORMAT} document")
-        if doc.get("version") != _VERSION:
+        if doc.get("version") not in (1, _VERSION):
             raise InvalidArgumentError(f"`doc` has version {doc.get('version')!r}; this driftline reads version {_VERSION}")
         try:
             out = cls(threshold=doc["threshold"], n_simulations=doc["n_simulations"], seed=doc["seed"])
             x = np.array(doc["calibration"]["x"], dtype=np.float64)
             y = np.array(doc["calibration"]["y"], dtype=np.float64)
             reference = dict(doc.get("reference", {}))
+            lv = doc.get("levels")
+            levels = None if lv is None else tuple(np.array(lv[k], dtype=np.float64) for k in ("value", "rows", "positives"))
         except (KeyError, TypeError, ValueError) as e:
             if isinstance(e, InvalidArgumentError):
                 raise
@@ -279,6 +327,12 @@ class CBPE:
             raise InvalidArgumentError(f"`doc` calibration is invalid: {e}") from e
         if y.size and not (y[0] >= 0.0 and y[-1] <= 1.0):
             raise InvalidArgumentError("`doc` calibration values must lie in [0, 1]")
+        if levels is not None:
+            value, rows, positives = levels
+            if not (value.ndim == rows.ndim == positives.ndim == 1 and value.size == rows.size == positives.size > 0
+                    and np.all(rows > 0) and np.all((positives >= 0) & (positives <= rows)) and np.all(np.diff(value) > 0)):
+                raise InvalidArgumentError("`doc` levels must be increasing values with row counts > 0 and 0 <= positives <= rows")
+            out._levels = (value, rows, positives)
         out._calibration = (x, y)
         out._reference = reference
         return out
