@@ -479,6 +479,7 @@ class DLE:
     fitted loss is clipped at 0 (the intercept makes the fitted values average to the target).
 
     ``seed`` is stored and restored but unused: every step is closed form, nothing is drawn.
+    Memory: :meth:`fit` and :meth:`estimate` build the ``n × p`` float64 design at once.
     """
 
     METRICS = ("mae", "mse", "rmse")
