@@ -118,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0, help="seed of the subsamples and resamples (default: 0)")
     mqb.add_argument("--slack", type=float, default=0.0,
                      help="loosen each suggested threshold by this many standard deviations (default 0: SageMaker's thresholds)")
+    mqb.add_argument("--dle-features", default="",
+                     help="regression: comma-separated feature columns for direct loss estimation (default: the prediction only)")
     mqb.add_argument("--tolerance", type=float, default=0.0,
                      help="loosen each suggested threshold by this absolute amount (default 0: SageMaker's thresholds)")
     return parser
@@ -237,13 +239,14 @@ def _mq_baseline(args: argparse.Namespace) -> int:
             inference_attribute=args.inference_attribute, probability_attribute=args.probability_attribute,
             probability_threshold_attribute=args.probability_threshold_attribute, positive_label=args.positive_label,
             has_header=not args.no_header, slack=args.slack, tolerance=args.tolerance, bootstrap=args.bootstrap, seed=args.seed,
+            dle_features=[f.strip() for f in args.dle_features.split(',') if f.strip()],
         )
     except (DriftlineError, ValueError, OSError) as e:
         print(f"driftline model-quality baseline: error: {e}", file=sys.stderr)
         return 1
     base.write(args.out)
     assert base.statistics is not None
-    written = ["statistics.json", "constraints.json"] + (["cbpe.json"] if base.cbpe is not None else [])
+    written = ["statistics.json", "constraints.json"] + (["cbpe.json"] if base.cbpe is not None else []) + (["dle.json"] if base.dle is not None else [])
     print(f"{base.problem_type} baseline of {base.statistics['dataset']['item_count']} rows -> {args.out}: {', '.join(written)}")
     return 0
 

@@ -694,13 +694,15 @@ def check_constraints(statistics: dict[str, Any], constraints: dict[str, Any]) -
 
 @dataclass
 class ModelQualityBaseline:
-    """A model-quality baseline: SageMaker's statistics and constraints, and (driftline's) a
-    calibration for performance estimation, stored as ``cbpe.json``."""
+    """A model-quality baseline: SageMaker's statistics and constraints, and (driftline's) what
+    estimates performance before labels arrive: a calibration (``cbpe.json``) for binary problems,
+    loss models (``dle.json``) for regression."""
 
     problem_type: ProblemType
     statistics: dict[str, Any] | None
     constraints: dict[str, Any]
-    cbpe: Any = None  # driftline.estimate.CBPE, fitted
+    cbpe: Any = None  # driftline.estimate.CBPE, fitted (binary problems with a probability)
+    dle: Any = None  # driftline.estimate.DLE, fitted (regression)
 
     def write(self, out: str | Path) -> None:
         d = Path(out)
@@ -710,6 +712,8 @@ class ModelQualityBaseline:
         write_json(d / "constraints.json", self.constraints)
         if self.cbpe is not None:
             write_json(d / "cbpe.json", self.cbpe.to_json())
+        if self.dle is not None:
+            write_json(d / "dle.json", self.dle.to_json())
 
 
 def _table(data: Any, has_header: bool) -> pl.DataFrame:
@@ -735,10 +739,14 @@ def suggest_model_quality_baseline(
     bootstrap: int = 200,
     seed: int = 0,
     evaluation_time: datetime | None = None,
+    dle_features: Sequence[str] = (),
 ) -> ModelQualityBaseline:
     """Baseline of a labelled dataset holding predictions (SageMaker's model-quality
-    ``suggest_baseline``): its statistics, the suggested constraints, and for binary problems
-    with a probability a fitted :class:`~driftline.estimate.CBPE` calibration."""
+    ``suggest_baseline``): its statistics, the suggested constraints, and what estimates
+    performance before labels arrive: for binary problems with a probability a fitted
+    :class:`~driftline.estimate.CBPE` calibration, for regression a fitted
+    :class:`~driftline.estimate.DLE` on the prediction and the columns ``dle_features`` (the
+    monitored data must hold columns of the same names)."""
     frame = _table(data, has_header)
     if frame.height == 0:
         raise InvalidInputError("the baseline dataset is empty")
@@ -759,7 +767,18 @@ def suggest_model_quality_baseline(
 
         threshold = 0.5 if probability_threshold_attribute is None else float(probability_threshold_attribute)
         cbpe = CBPE(threshold=threshold, seed=seed).fit((y_true == "1").to_numpy(), outputs.score.to_numpy())
-    return ModelQualityBaseline(problem_type, stats, suggest_constraints(stats, slack=slack, tolerance=tolerance), cbpe)
+    dle = None
+    if problem_type == "Regression":
+        from driftline.estimate import DLE
+
+        missing = [f for f in dle_features if f not in frame.columns]
+        if missing:
+            raise InvalidArgumentError(f"dle_features {missing} name no column; the data has {', '.join(frame.columns)}")
+        design = frame.select(list(dle_features)).with_columns(_y=y_true, _pred=outputs.prediction)
+        dle = DLE(features=list(dle_features), seed=seed).fit(design, y_true="_y", y_pred="_pred")
+    elif dle_features:
+        raise InvalidArgumentError("dle_features apply to Regression problems only")
+    return ModelQualityBaseline(problem_type, stats, suggest_constraints(stats, slack=slack, tolerance=tolerance), cbpe, dle)
 
 
 def _truth(truth: pl.Series, problem_type: str, outputs: Outputs, positive_label: str | None) -> pl.Series:
@@ -790,7 +809,8 @@ def load_model_quality_baseline(path: str | Path) -> ModelQualityBaseline:
     """A baseline folder (``constraints.json``, optionally ``statistics.json`` and ``cbpe.json``)
     or a constraints file, whether driftline or SageMaker wrote it."""
     p = Path(path)
-    files = {"constraints": p / "constraints.json", "statistics": p / "statistics.json", "cbpe": p / "cbpe.json"} if p.is_dir() else {"constraints": p}
+    files = ({"constraints": p / "constraints.json", "statistics": p / "statistics.json", "cbpe": p / "cbpe.json", "dle": p / "dle.json"}
+             if p.is_dir() else {"constraints": p})
     if not files["constraints"].is_file():
         raise InvalidInputError(f"no model-quality constraints at {files['constraints']}")
     docs: dict[str, Any] = {}
@@ -806,7 +826,12 @@ def load_model_quality_baseline(path: str | Path) -> ModelQualityBaseline:
         from driftline.estimate import CBPE
 
         cbpe = CBPE.from_json(docs["cbpe"])
-    return ModelQualityBaseline(cast(ProblemType, problem), docs.get("statistics"), docs["constraints"], cbpe)
+    dle = None
+    if "dle" in docs:
+        from driftline.estimate import DLE
+
+        dle = DLE.from_json(docs["dle"])
+    return ModelQualityBaseline(cast(ProblemType, problem), docs.get("statistics"), docs["constraints"], cbpe, dle)
 
 
 # -- monitoring runs -----------------------------------------------------------------------------
@@ -912,6 +937,7 @@ def run_model_quality_monitor(
     from driftline.io._layout import to_utc
 
     run = ModelQualityRun(status="Failed")
+    problem: str = ""
     staging: Path | None = None
     try:
         base = baseline if isinstance(baseline, ModelQualityBaseline) else load_model_quality_baseline(baseline)
@@ -946,6 +972,9 @@ def run_model_quality_monitor(
             run.merge = MergeReport(predictions=frame.height, predictions_without_labels=frame.height)
         if base.cbpe is not None and "_score" in labelled.columns:
             run.estimated = _estimate(base, labelled, problem, positive_label)
+        elif base.dle is not None and problem == "Regression":
+            run.estimated = _estimate_loss(base, labelled)
+        if run.estimated:
             run.estimated_violations = _estimated_violations(run.estimated, base.constraints)
         done = labelled.filter(pl.col("label").is_not_null())
         if done.height == 0:
@@ -982,7 +1011,7 @@ def run_model_quality_monitor(
                 write_json(staging / "merge_report.json", run.merge.to_json())
             if run.estimated:
                 write_json(staging / "estimated_performance.json", {
-                    "method": "CBPE", "metrics": run.estimated,
+                    "method": "CBPE" if problem == "BinaryClassification" else "DLE", "metrics": run.estimated,
                     "estimated_violations": [v.to_json() for v in run.estimated_violations]})
             for name in names:
                 (out_dir / name).unlink(missing_ok=True)
@@ -1041,6 +1070,24 @@ def _estimate(base: ModelQualityBaseline, labelled: pl.DataFrame, problem: str, 
         sm = names.get(name, name)
         out[sm] = e.to_json() | {"realised": _json_or_none(realised.get(sm)), "labelled": done.height, "predictions": labelled.height}
     return out
+
+
+def _estimate_loss(base: ModelQualityBaseline, labelled: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """DLE's estimates of MAE, MSE and RMSE over every prediction in the window, beside the
+    realised values over the labelled ones (null until labels arrive)."""
+    # a numeric feature read as text (capture payloads are text): unreadable values are missing
+    # here (the data-quality monitor reports them), not a reason to fail the run
+    numeric = [f["name"] for f in base.dle.to_json()["model"]["features"] if f["kind"] == "numeric"]
+    frame = labelled.with_columns(pl.col(c).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+                                  for c in numeric if c in labelled.columns and labelled[c].dtype == pl.String)
+    est = base.dle.estimate(frame, y_pred="_prediction")
+    done = labelled.filter(pl.col("label").is_not_null())
+    realised: dict[str, float] = {}
+    if done.height:
+        y = _truth(done["label"], "Regression", Outputs(done["_prediction"], None), None)
+        realised = mq_metrics.regression_metrics(y.to_numpy(), done["_prediction"].to_numpy())
+    return {k: e.to_json() | {"realised": _json_or_none(realised.get(k)), "labelled": done.height, "predictions": labelled.height}
+            for k, e in est.items()}
 
 
 def _json_or_none(x: float | None) -> float | None:

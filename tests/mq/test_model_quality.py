@@ -449,3 +449,37 @@ def test_json_capture_output_selected_by_jsonpath(tmp_path: Path) -> None:
     truth = [json.loads(g["groundTruthData"]["data"]) for g in labels]
     assert m["auc"]["value"] == pytest.approx(sk.roc_auc_score(truth, scores), abs=TOL)
     assert m["accuracy"]["value"] == pytest.approx(sk.accuracy_score(truth, [int(s >= 0.5) for s in scores]), abs=TOL)
+
+
+def test_regression_loss_estimated_before_labels(tmp_path: Path) -> None:
+    # heteroscedastic errors: the model is worse for large |x|; the window shifts x outwards
+    rng = np.random.default_rng(21)
+
+    def rows(n: int, mu: float) -> pl.DataFrame:
+        x = rng.normal(mu, 1.0, n)
+        y = np.sin(x) + rng.normal(0, 0.1 + 0.4 * np.abs(x))
+        return pl.DataFrame({"x": x, "prediction": np.sin(x), "truth": y})
+
+    ref = rows(20_000, 0.0)
+    base = suggest_model_quality_baseline(ref, problem_type="Regression", ground_truth_attribute="truth", inference_attribute="prediction",
+                                          dle_features=["x"], tolerance=0.05, bootstrap=0)
+    base.write(tmp_path / "b")
+    assert (tmp_path / "b" / "dle.json").is_file()
+    window = rows(3000, 1.2)
+    # the capture frame holds text, with one unreadable x (read as missing by the estimate)
+    frame = window.with_columns(pl.col("x").cast(pl.String), eventId=pl.Series([f"e{i}" for i in range(3000)]))
+    frame = frame.with_columns(x=pl.when(pl.col("eventId") == "e0").then(pl.lit("n/a")).otherwise(pl.col("x")))
+    labels = pl.DataFrame({"eventId": frame["eventId"], "label": window["truth"].cast(pl.String)})
+    before = run_model_quality_monitor(tmp_path / "b", frame.drop("truth"), None, inference_attribute="prediction", out=tmp_path / "r")
+    assert before.status == "Failed"
+    est = json.loads((tmp_path / "r" / "estimated_performance.json").read_text())
+    assert est["method"] == "DLE" and set(est["metrics"]) == {"mae", "mse", "rmse"}
+    assert {v["metric_name"] for v in est["estimated_violations"]} >= {"mae"}  # the loss grows with |x|: alarm before labels
+    after = run_model_quality_monitor(tmp_path / "b", frame.drop("truth"), labels, inference_attribute="prediction")
+    realised = after.statistics["regression_metrics"]["mae"]["value"]
+    assert after.estimated["mae"]["realised"] == pytest.approx(realised, abs=TOL)
+    assert after.estimated["mae"]["lower"] <= realised <= after.estimated["mae"]["upper"]
+    assert realised > base.statistics["regression_metrics"]["mae"]["value"] + 0.05  # type: ignore[index]
+    with pytest.raises(Exception, match="dle_features"):
+        suggest_model_quality_baseline(ref, problem_type="Regression", ground_truth_attribute="truth", inference_attribute="prediction",
+                                       dle_features=["nope"])
