@@ -69,20 +69,23 @@ def _values(x: Any, name: str) -> npt.NDArray[Any]:
     return arr
 
 
-def _binary_truth(y_true: Any, pos_label: Any) -> F64Array:
-    """``y_true == pos_label`` as 0.0/1.0; without ``pos_label`` the labels must be {0, 1} or {-1, 1}."""
+def _binary_truth(y_true: Any, pos_label: Any) -> npt.NDArray[np.bool_]:
+    """``y_true == pos_label`` as booleans; without ``pos_label`` the labels must be {0, 1} or {-1, 1}."""
     y = _values(y_true, "y_true")
     if pos_label is None:
         if y.dtype.kind not in "biuf":
             raise InvalidArgumentError("`y_true` has non-numeric labels: give pos_label")
-        # O(n) membership checks, not np.unique (a sort that would cost more than the metric)
-        if not (np.isin(y, (0, 1)).all() or np.isin(y, (-1, 1)).all()):
+        positive = y == 1
+        # O(n) comparisons, not np.isin or np.unique (either costs more than the metric)
+        if not ((positive | (y == 0)).all() or (positive | (y == -1)).all()):
             raise InvalidArgumentError("`y_true` labels are not {0, 1} or {-1, 1}: give pos_label")
-        pos_label = 1
-    return np.ascontiguousarray(y == pos_label, dtype=np.float64)
+        return positive
+    return np.ascontiguousarray(y == pos_label, dtype=np.bool_)
 
 
-def _binary_args(y_true: Any, y_score: Any, pos_label: Any, sample_weight: Any) -> tuple[F64Array, F64Array, F64Array | None]:
+def _binary_args(
+    y_true: Any, y_score: Any, pos_label: Any, sample_weight: Any
+) -> tuple[npt.NDArray[np.bool_], F64Array, F64Array | None]:
     weights = None if sample_weight is None else to_counts(sample_weight, "sample_weight")
     return _binary_truth(y_true, pos_label), to_float64(y_score, "y_score"), weights
 
@@ -271,7 +274,7 @@ def classification_metrics(
         "false_negative_rate": 1.0 - tpr,
     }
     if y_score is not None:
-        y_bin = np.ascontiguousarray(_values(y_true, "y_true") == lab[pos], dtype=np.float64)
+        y_bin = np.ascontiguousarray(_values(y_true, "y_true") == lab[pos], dtype=np.bool_)
         score = to_float64(y_score, "y_score")
         fpr_c, tpr_c, _ = _core.roc_curve(y_bin, score, None)
         prec_c, rec_c, _ = _core.precision_recall_curve(y_bin, score, None)
