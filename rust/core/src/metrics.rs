@@ -76,91 +76,145 @@ fn count_true(y: &[bool]) -> usize {
     y.iter().map(|&b| b as usize).sum()
 }
 
-/// Walk the distinct scores in descending order and call `step(tp, fp, key)` at each: the
-/// (weighted) numbers of positives and negatives with score `>=` the one whose [`key`] is `key`.
-/// These are the rows of scikit-learn's `confusion_matrix_at_thresholds`; the last call holds the
-/// class totals. `y_true` is true for positives; errors as [`threshold_counts`].
-fn for_each_threshold(
-    y_true: &[bool],
-    score: &[f64],
-    weights: Option<&[f64]>,
-    step: impl FnMut(f64, f64, u64),
-) -> Result<()> {
-    check_binary_inputs(y_true, score, weights)?;
-    match weights {
-        None => unweighted_thresholds(y_true, score, step),
-        Some(w) => weighted_thresholds(y_true, score, w, step),
-    }
-    Ok(())
+/// Which way [`Thresholds::rows`] walks the distinct scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    Descending,
+    Ascending,
 }
 
-/// Without weights the counts are integers, so the order within ties does not matter: radix-sort
-/// the score keys of each class on its own (in parallel) and merge the two from the top.
-fn unweighted_thresholds(y_true: &[bool], score: &[f64], mut step: impl FnMut(f64, f64, u64)) {
-    let n_pos = count_true(y_true);
-    // Branch-free split (the labels of a useful model are unpredictable): every key is written to
-    // both buffers and only its own class's cursor moves, so each needs one spare slot.
-    let mut pos = vec![0u64; n_pos + 1];
-    let mut neg = vec![0u64; y_true.len() - n_pos + 1];
-    let (mut i, mut j) = (0, 0);
-    for (&y, &s) in y_true.iter().zip(score) {
-        let k = key(s);
-        pos[i] = k;
-        neg[j] = k;
-        i += y as usize;
-        j += !y as usize;
-    }
-    pos.truncate(n_pos);
-    neg.truncate(j);
-    let (pos, neg) = rayon::join(|| sorted_keys(pos), || sorted_keys(neg));
-    // Merge from the top; which class comes next is data, so that choice is branch-free too.
-    let (mut i, mut j) = (pos.len(), neg.len());
-    let (mut tp, mut fp) = (0u64, 0u64);
-    let mut current = pos[i - 1].max(neg[j - 1]);
-    while i > 0 && j > 0 {
-        let (p, q) = (pos[i - 1], neg[j - 1]);
-        let k = p.max(q);
-        if k != current {
-            step(tp as f64, fp as f64, current);
-            current = k;
-        }
-        let take_pos = (p >= q) as u64;
-        tp += take_pos;
-        fp += 1 - take_pos;
-        i -= take_pos as usize;
-        j -= 1 - take_pos as usize;
-    }
-    // one class left: each of its keys is the next score
-    for (rest, is_pos) in [(&pos[..i], 1u64), (&neg[..j], 0u64)] {
-        for &k in rest.iter().rev() {
-            if k != current {
-                step(tp as f64, fp as f64, current);
-                current = k;
+/// The samples of a binary problem sorted by score, to be walked one distinct score at a time:
+/// the rows of scikit-learn's `confusion_matrix_at_thresholds`.
+struct Thresholds {
+    sorted: Sorted,
+    walk: Walk,
+    /// (Weighted) numbers of positives and negatives: the counts at the lowest score, summed in
+    /// the same order as scikit-learn's `tps[-1]` and `fps[-1]`.
+    positives: f64,
+    negatives: f64,
+}
+
+enum Sorted {
+    /// Without weights the counts are integers, so the order within ties does not matter: the
+    /// [`key`]s of each class sorted on their own, bit-flipped for a descending walk so that the
+    /// walk is always along ascending `u64`s.
+    Unweighted { pos: Vec<u64>, neg: Vec<u64> },
+    /// With weights the running sums depend on the order, so follow scikit-learn's (scores
+    /// descending, ties in input order, zero weights left out): the rows, in walk order.
+    Weighted { rows: Vec<(f64, f64, f64)> },
+}
+
+impl Thresholds {
+    /// Sort the samples. `y_true` is true for positives, `score` holds finite values, `weights`
+    /// finite non-negative values. Errors when either class has no (weighted) sample.
+    fn new(y_true: &[bool], score: &[f64], weights: Option<&[f64]>, walk: Walk) -> Result<Thresholds> {
+        check_binary_inputs(y_true, score, weights)?;
+        Ok(match weights {
+            None => {
+                let n_pos = count_true(y_true);
+                let flip = if walk == Walk::Descending { u64::MAX } else { 0 };
+                // Branch-free split (the labels of a useful model are unpredictable): each key is
+                // written to both buffers and only its own class's cursor moves, so each needs one
+                // spare slot.
+                let mut pos = vec![0u64; n_pos + 1];
+                let mut neg = vec![0u64; y_true.len() - n_pos + 1];
+                let (mut i, mut j) = (0, 0);
+                for (&y, &s) in y_true.iter().zip(score) {
+                    let k = key(s) ^ flip;
+                    pos[i] = k;
+                    neg[j] = k;
+                    i += y as usize;
+                    j += !y as usize;
+                }
+                pos.truncate(i);
+                neg.truncate(j);
+                let (pos, neg) = rayon::join(|| sorted_keys(pos), || sorted_keys(neg));
+                let (positives, negatives) = (pos.len() as f64, neg.len() as f64);
+                Thresholds { sorted: Sorted::Unweighted { pos, neg }, walk, positives, negatives }
             }
-            tp += is_pos;
-            fp += 1 - is_pos;
-        }
+            Some(w) => {
+                let mut order: Vec<(Reverse<u64>, u32)> =
+                    (0..score.len()).filter(|&i| w[i] != 0.0).map(|i| (Reverse(key(score[i])), i as u32)).collect();
+                order.sort_unstable();
+                let mut rows = Vec::new();
+                let (mut tp, mut fp) = (0.0f64, 0.0f64);
+                for (at, &(Reverse(k), i)) in order.iter().enumerate() {
+                    let w = w[i as usize];
+                    if y_true[i as usize] {
+                        tp += w;
+                    } else {
+                        fp += w;
+                    }
+                    if order.get(at + 1).is_none_or(|next| next.0 .0 != k) {
+                        rows.push((tp, fp, f64::from_bits(value_bits(k))));
+                    }
+                }
+                if walk == Walk::Ascending {
+                    rows.reverse();
+                }
+                Thresholds { sorted: Sorted::Weighted { rows }, walk, positives: tp, negatives: fp }
+            }
+        })
     }
-    step(tp as f64, fp as f64, current);
+
+    /// `(tp, fp, threshold)` at each distinct score, in walk order: the (weighted) numbers of
+    /// positives and negatives with score `>= threshold`. An iterator rather than a callback, so
+    /// that the consumers' loops keep their state in registers.
+    fn rows(&self) -> Rows<'_> {
+        let current = match &self.sorted {
+            Sorted::Unweighted { pos, neg } => pos[0].min(neg[0]),
+            Sorted::Weighted { .. } => 0,
+        };
+        Rows { thresholds: self, i: 0, j: 0, current, below: (0, 0) }
+    }
 }
 
-/// With weights the running sums depend on the order, so follow scikit-learn's: scores
-/// descending, ties in input order, one sequential sum per class (zero weights left out).
-fn weighted_thresholds(y_true: &[bool], score: &[f64], weights: &[f64], mut step: impl FnMut(f64, f64, u64)) {
-    let mut order: Vec<(Reverse<u64>, u32)> =
-        (0..score.len()).filter(|&i| weights[i] != 0.0).map(|i| (Reverse(key(score[i])), i as u32)).collect();
-    order.sort_unstable();
-    let (mut tp, mut fp) = (0.0f64, 0.0f64);
-    for (at, &(Reverse(k), i)) in order.iter().enumerate() {
-        let w = weights[i as usize];
-        if y_true[i as usize] {
-            tp += w;
-        } else {
-            fp += w;
+/// Iterator of [`Thresholds::rows`]: for weighted rows `i` is the next row; otherwise a merge of
+/// the two sorted classes, `i` and `j` the keys taken from each, `current` the key of the run
+/// being taken (`u64::MAX` when done: no key is, flipped or not) and `below` the keys of each
+/// class before that run.
+struct Rows<'t> {
+    thresholds: &'t Thresholds,
+    i: usize,
+    j: usize,
+    current: u64,
+    below: (usize, usize),
+}
+
+impl Iterator for Rows<'_> {
+    type Item = (f64, f64, f64);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(f64, f64, f64)> {
+        let (pos, neg) = match &self.thresholds.sorted {
+            Sorted::Weighted { rows } => {
+                self.i += 1;
+                return rows.get(self.i - 1).copied();
+            }
+            Sorted::Unweighted { pos, neg } => (pos, neg),
+        };
+        while self.current != u64::MAX {
+            // an exhausted class reads as `u64::MAX`, after every key
+            let p = pos.get(self.i).copied().unwrap_or(u64::MAX);
+            let q = neg.get(self.j).copied().unwrap_or(u64::MAX);
+            let k = p.min(q);
+            let run = (self.current, self.i, self.j);
+            // which class comes next is data, so that choice is branch-free
+            let take_pos = (p <= q) as usize;
+            self.i += take_pos;
+            self.j += 1 - take_pos;
+            if k != run.0 {
+                self.current = k;
+                let (k, tp, fp) = match self.thresholds.walk {
+                    Walk::Descending => (!run.0, run.1, run.2),
+                    // the counts at or above a score are the totals less those below it
+                    Walk::Ascending => (run.0, pos.len() - self.below.0, neg.len() - self.below.1),
+                };
+                self.below = (run.1, run.2);
+                return Some((tp as f64, fp as f64, f64::from_bits(value_bits(k))));
+            }
         }
-        if order.get(at + 1).is_none_or(|next| next.0 .0 != k) {
-            step(tp, fp, k);
-        }
+        None
     }
 }
 
@@ -184,17 +238,17 @@ impl CompensatedSum {
     }
 }
 
-/// The counts behind every binary curve. `y_true` is true for positives, `score` holds finite
-/// values, `weights` finite non-negative values (zero-weight samples are left out, as
-/// scikit-learn does). Errors when either class has no (weighted) sample: every curve is
-/// undefined then.
+/// The counts behind every binary curve, scores descending. `y_true` is true for positives,
+/// `score` holds finite values, `weights` finite non-negative values (zero-weight samples are
+/// left out, as scikit-learn does). Errors when either class has no (weighted) sample: every
+/// curve is undefined then.
 pub fn threshold_counts(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<ThresholdCounts> {
     let mut out = ThresholdCounts { fps: Vec::new(), tps: Vec::new(), thresholds: Vec::new() };
-    for_each_threshold(y_true, score, weights, |tp, fp, k| {
+    for (tp, fp, threshold) in Thresholds::new(y_true, score, weights, Walk::Descending)?.rows() {
         out.tps.push(tp);
         out.fps.push(fp);
-        out.thresholds.push(f64::from_bits(value_bits(k)));
-    })?;
+        out.thresholds.push(threshold);
+    }
     Ok(out)
 }
 
@@ -202,27 +256,46 @@ pub fn threshold_counts(y_true: &[bool], score: &[f64], weights: Option<&[f64]>)
 /// `drop_intermediate=True`): points on a straight line between their neighbours are dropped,
 /// then the curve starts at (0, 0) with threshold `+inf`.
 pub fn roc_curve(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<RocCurve> {
-    let mut curve = RocCurve { fpr: vec![0.0], tpr: vec![0.0], thresholds: vec![f64::INFINITY] };
-    let mut push = |(fp, tp, k): (f64, f64, u64)| {
-        curve.fpr.push(fp); // counts for now, rates below
-        curve.tpr.push(tp);
-        curve.thresholds.push(f64::from_bits(value_bits(k)));
+    let thresholds = Thresholds::new(y_true, score, weights, Walk::Descending)?;
+    // counts for now, rates below; room for the first point, (0, 0), and one per sample
+    let room = |first: f64| {
+        let mut v = Vec::with_capacity(y_true.len() + 2);
+        v.push(first);
+        v
     };
+    let (mut fps, mut tps, mut curve_thresholds) = (room(0.0), room(0.0), room(f64::INFINITY));
     // scikit-learn keeps the ends and the points where `diff(fps, 2)` or `diff(tps, 2)` is not 0
     // (same roundings); a point is decided when the next one arrives.
     let bends = |a: f64, b: f64, c: f64| (c - b) - (b - a) != 0.0;
-    let (mut before, mut last, mut seen) = ((0.0, 0.0, 0), (0.0, 0.0, 0), 0usize);
-    for_each_threshold(y_true, score, weights, |tp, fp, k| {
-        if seen == 1 || (seen > 1 && (bends(before.0, last.0, fp) || bends(before.1, last.1, tp))) {
-            push(last);
+    let (mut before, mut last, mut seen) = ((0.0, 0.0), (0.0, 0.0, 0.0), 0usize);
+    for (tp, fp, threshold) in thresholds.rows() {
+        if seen > 0 {
+            let keep = (seen == 1) | bends(before.0, last.0, fp) | bends(before.1, last.1, tp);
+            // whether a point bends is data: write it, then take it back if dropped (no branch)
+            let len = fps.len() + keep as usize;
+            fps.push(last.0);
+            tps.push(last.1);
+            curve_thresholds.push(last.2);
+            fps.truncate(len);
+            tps.truncate(len);
+            curve_thresholds.truncate(len);
         }
-        (before, last, seen) = (last, (fp, tp, k), seen + 1);
-    })?;
-    push(last);
-    let (fp_total, tp_total) = (last.0, last.1);
-    curve.fpr.iter_mut().for_each(|v| *v /= fp_total);
-    curve.tpr.iter_mut().for_each(|v| *v /= tp_total);
-    Ok(curve)
+        (before, last, seen) = ((last.0, last.1), (fp, tp, threshold), seen + 1);
+    }
+    fps.push(last.0);
+    tps.push(last.1);
+    curve_thresholds.push(last.2);
+    let rates = |mut counts: Vec<f64>, total: f64| {
+        counts.iter_mut().for_each(|v| *v /= total);
+        counts.shrink_to_fit(); // in place: frees the room the dropped points left unused
+        counts
+    };
+    curve_thresholds.shrink_to_fit();
+    Ok(RocCurve {
+        fpr: rates(fps, thresholds.negatives),
+        tpr: rates(tps, thresholds.positives),
+        thresholds: curve_thresholds,
+    })
 }
 
 /// Area under the ROC curve, as `sklearn.metrics.roc_auc_score` for binary `y_true`: the
@@ -231,31 +304,33 @@ pub fn roc_curve(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Res
 /// compensation and no curve built. Without weights every term is an integer, so the area is the
 /// Mann-Whitney count rounded once; scikit-learn's sum of rounded rates is within a few ulps.
 pub fn roc_auc(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    let thresholds = Thresholds::new(y_true, score, weights, Walk::Descending)?;
     let (mut area, mut prev) = (CompensatedSum::default(), (0.0, 0.0));
-    for_each_threshold(y_true, score, weights, |tp, fp, _| {
+    for (tp, fp, _) in thresholds.rows() {
         area.add((fp - prev.0) * (tp + prev.1));
         prev = (fp, tp);
-    })?;
-    Ok(area.value() / (2.0 * prev.0 * prev.1))
+    }
+    Ok(area.value() / (2.0 * thresholds.negatives * thresholds.positives))
 }
 
 /// Precision-recall curve as `sklearn.metrics.precision_recall_curve` (`drop_intermediate=False`):
 /// one point per distinct score, thresholds ascending, then (precision 1, recall 0).
 pub fn precision_recall_curve(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<PrCurve> {
-    let mut curve = PrCurve { precision: Vec::new(), recall: Vec::new(), thresholds: Vec::new() };
-    for_each_threshold(y_true, score, weights, |tp, fp, k| {
+    let thresholds = Thresholds::new(y_true, score, weights, Walk::Ascending)?;
+    let positives = thresholds.positives;
+    let room = || Vec::with_capacity(y_true.len() + 1);
+    let mut curve = PrCurve { precision: room(), recall: room(), thresholds: room() };
+    for (tp, fp, threshold) in thresholds.rows() {
         let predicted = tp + fp;
         curve.precision.push(if predicted != 0.0 { tp / predicted } else { 0.0 });
-        curve.recall.push(tp); // a count for now, the recall below
-        curve.thresholds.push(f64::from_bits(value_bits(k)));
-    })?;
-    let tp_total = curve.recall.last().copied().unwrap_or(1.0);
-    curve.recall.iter_mut().for_each(|v| *v /= tp_total);
-    curve.precision.reverse();
-    curve.recall.reverse();
-    curve.thresholds.reverse();
+        curve.recall.push(tp / positives);
+        curve.thresholds.push(threshold);
+    }
     curve.precision.push(1.0);
     curve.recall.push(0.0);
+    for v in [&mut curve.precision, &mut curve.recall, &mut curve.thresholds] {
+        v.shrink_to_fit(); // in place: frees the room that ties left unused
+    }
     Ok(curve)
 }
 
@@ -263,13 +338,14 @@ pub fn precision_recall_curve(y_true: &[bool], score: &[f64], weights: Option<&[
 /// sum `Σ_n (R_n - R_{n-1}) P_n` over the precision-recall curve (no interpolation), computed as
 /// `Σ (tp_n - tp_{n-1}) P_n / P` over the distinct scores with compensation, no curve built.
 pub fn average_precision(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    let thresholds = Thresholds::new(y_true, score, weights, Walk::Descending)?;
     let (mut steps, mut tp_prev) = (CompensatedSum::default(), 0.0);
-    for_each_threshold(y_true, score, weights, |tp, fp, _| {
+    for (tp, fp, _) in thresholds.rows() {
         // no branch on `tp != tp_prev`: it would be mispredicted; a zero step adds exactly 0
         steps.add((tp - tp_prev) * (tp / (tp + fp)));
         tp_prev = tp;
-    })?;
-    Ok(steps.value() / tp_prev)
+    }
+    Ok(steps.value() / thresholds.positives)
 }
 
 /// Confusion matrix of integer class codes `0..n_classes`, row-major: entry `(i, j)` counts the
