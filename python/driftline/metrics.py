@@ -75,7 +75,7 @@ def _binary_truth(y_true: Any, pos_label: Any) -> npt.NDArray[np.bool_]:
     if pos_label is None:
         if y.dtype.kind not in "biuf":
             raise InvalidArgumentError("`y_true` has non-numeric labels: give pos_label")
-        positive = y == 1
+        positive: npt.NDArray[np.bool_] = np.equal(y, 1)
         # O(n) comparisons, not np.isin or np.unique (either costs more than the metric)
         if not ((positive | (y == 0)).all() or (positive | (y == -1)).all()):
             raise InvalidArgumentError("`y_true` labels are not {0, 1} or {-1, 1}: give pos_label")

@@ -580,6 +580,25 @@ mod tests {
     }
 
     #[test]
+    fn both_walks_of_sorted_classes_match_the_weighted_path() {
+        // 5000 samples with ties and both zeros: radix-sorted classes merged (each way), against
+        // scikit-learn's order with unit weights, whose sums are the same integers
+        let n = 5000;
+        let y: Vec<bool> = (0..n).map(|i| (i * 7919) % 3 == 0).collect();
+        let s: Vec<f64> = (0..n).map(|i| if i % 11 == 0 { -0.0 } else { ((i * 104_729) % 97) as f64 / 10.0 - 3.0 }).collect();
+        let ones = vec![1.0; n];
+        assert_eq!(threshold_counts(&y, &s, None).unwrap(), threshold_counts(&y, &s, Some(&ones)).unwrap());
+        assert_eq!(roc_curve(&y, &s, None).unwrap(), roc_curve(&y, &s, Some(&ones)).unwrap());
+        assert_eq!(precision_recall_curve(&y, &s, None).unwrap(), precision_recall_curve(&y, &s, Some(&ones)).unwrap());
+        assert!((roc_auc(&y, &s, None).unwrap() - roc_auc(&y, &s, Some(&ones)).unwrap()).abs() < 1e-15);
+        let ap = average_precision(&y, &s, None).unwrap();
+        assert!((ap - average_precision(&y, &s, Some(&ones)).unwrap()).abs() < 1e-15);
+        let c = threshold_counts(&y, &s, None).unwrap();
+        assert!(c.thresholds.windows(2).all(|w| w[0] > w[1]));
+        assert_eq!((c.tps[c.tps.len() - 1], c.fps[c.fps.len() - 1]), (1667.0, 3333.0));
+    }
+
+    #[test]
     fn bad_binary_inputs_are_errors() {
         assert!(roc_auc(&[T, T], &[0.1, 0.2], None).is_err());
         assert!(roc_auc(&[F, T], &[0.1, 0.2], Some(&[1.0, 0.0])).is_err());
