@@ -70,17 +70,28 @@ def _values(x: Any, name: str) -> npt.NDArray[Any]:
 
 
 def _binary_truth(y_true: Any, pos_label: Any) -> npt.NDArray[np.bool_]:
-    """``y_true == pos_label`` as booleans; without ``pos_label`` the labels must be {0, 1} or {-1, 1}."""
+    """``y_true == pos_label`` as booleans; without ``pos_label`` the labels must be {0, 1} or {-1, 1}.
+
+    O(n) checks, never ``np.isin`` or ``np.unique`` (either costs more than the metric's kernel):
+    booleans pass as they are, integers by their range, floats by comparisons.
+    """
     y = _values(y_true, "y_true")
-    if pos_label is None:
-        if y.dtype.kind not in "biuf":
-            raise InvalidArgumentError("`y_true` has non-numeric labels: give pos_label")
-        positive: npt.NDArray[np.bool_] = np.equal(y, 1)
-        # O(n) comparisons, not np.isin or np.unique (either costs more than the metric)
-        if not ((positive | (y == 0)).all() or (positive | (y == -1)).all()):
-            raise InvalidArgumentError("`y_true` labels are not {0, 1} or {-1, 1}: give pos_label")
-        return positive
-    return np.ascontiguousarray(y == pos_label, dtype=np.bool_)
+    if pos_label is not None:
+        return np.ascontiguousarray(y == pos_label, dtype=np.bool_)
+    kind = y.dtype.kind
+    if kind == "b":
+        return np.ascontiguousarray(y)
+    if kind not in "iuf":
+        raise InvalidArgumentError("`y_true` has non-numeric labels: give pos_label")
+    positive: npt.NDArray[np.bool_] = np.equal(y, 1)
+    if kind in "iu" and len(y):
+        lo, hi = y.min(), y.max()
+        binary = bool(lo >= -1 and hi <= 1 and (lo >= 0 or not np.equal(y, 0).any()))
+    else:  # NaN fails both comparisons
+        binary = bool((positive | (y == 0)).all() or (positive | (y == -1)).all())
+    if not binary:
+        raise InvalidArgumentError("`y_true` labels are not {0, 1} or {-1, 1}: give pos_label")
+    return positive
 
 
 def _binary_args(
