@@ -1,11 +1,17 @@
 //! Model-quality metrics: ROC and precision-recall curves with their areas, confusion matrices
 //! and the scores derived from them, and regression errors.
 //!
-//! Each function follows scikit-learn (1.9) operation by operation so that values agree with it
-//! to the last bits in the common cases: curves come from the same cumulative sums over scores in
-//! descending order (ties in input order), areas and averages are summed in numpy's pairwise order
-//! ([`crate::stats::chisq::sum`]), and undefined ratios are 0 as with `zero_division=0`.
+//! Each function follows scikit-learn (1.9) so that values agree with it to the last bits in the
+//! common cases: curves come from the same cumulative sums over scores in descending order (ties
+//! in input order where weights make the order matter), averages are summed in numpy's pairwise
+//! order ([`crate::stats::chisq::sum`]), and undefined ratios are 0 as with `zero_division=0`.
+//! The ROC area and average precision are summed over the distinct scores with compensation
+//! instead of over a curve (a few ulps from scikit-learn's pairwise sum of rounded rates).
 //! Where scikit-learn warns and returns NaN (one class only), these kernels return an error.
+//!
+//! Speed (unweighted, the common case): the scores of each class are radix-sorted on their own,
+//! in parallel, and merged in one branch-free pass; the sort is most of the time
+//! (`benches/METRICS.md`).
 use std::cmp::Reverse;
 
 use crate::error::{check_counts, check_same_len, Result, StatsError};
