@@ -49,6 +49,25 @@ def test_ranking(benchmark: Any, metric: str, n: int, impl: str) -> None:
     assert abs(res - IMPLS[metric]["sklearn"](y, score)) <= 1e-12
 
 
+CURVES: dict[str, dict[str, Callable[..., Any]]] = {
+    "roc_curve": {"driftline": m.roc_curve, "sklearn": sk.roc_curve},
+    "precision_recall_curve": {"driftline": m.precision_recall_curve, "sklearn": sk.precision_recall_curve},
+}
+
+
+@pytest.mark.parametrize("impl", ["driftline", "sklearn"])
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("curve", sorted(CURVES))
+def test_curve(benchmark: Any, curve: str, n: int, impl: str) -> None:
+    benchmark.group = f"{curve}-n={n:.0e}"
+    y, score, _ = _data(n)
+    res = benchmark(CURVES[curve][impl], y, score)
+    ref = CURVES[curve]["sklearn"](y, score)
+    for a, b in zip(res[:2], ref[:2], strict=True):
+        assert a.shape == b.shape and np.max(np.abs(a - b)) <= 1e-12
+    assert np.array_equal(res[2], ref[2])
+
+
 @pytest.mark.parametrize("impl", ["driftline", "sklearn"])
 @pytest.mark.parametrize("n", SIZES)
 def test_confusion(benchmark: Any, n: int, impl: str) -> None:

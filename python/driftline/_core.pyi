@@ -175,22 +175,22 @@ def energy_distance(
 
 # --- metrics.rs ---
 def roc_curve(
-    y_true: npt.NDArray[np.float64],
+    y_true: npt.NDArray[np.bool_],
     y_score: npt.NDArray[np.float64],
     sample_weight: npt.NDArray[np.float64] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def roc_auc_score(
-    y_true: npt.NDArray[np.float64],
+    y_true: npt.NDArray[np.bool_],
     y_score: npt.NDArray[np.float64],
     sample_weight: npt.NDArray[np.float64] | None = None,
 ) -> float: ...
 def precision_recall_curve(
-    y_true: npt.NDArray[np.float64],
+    y_true: npt.NDArray[np.bool_],
     y_score: npt.NDArray[np.float64],
     sample_weight: npt.NDArray[np.float64] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def average_precision_score(
-    y_true: npt.NDArray[np.float64],
+    y_true: npt.NDArray[np.bool_],
     y_score: npt.NDArray[np.float64],
     sample_weight: npt.NDArray[np.float64] | None = None,
 ) -> float: ...

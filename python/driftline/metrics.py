@@ -69,20 +69,34 @@ def _values(x: Any, name: str) -> npt.NDArray[Any]:
     return arr
 
 
-def _binary_truth(y_true: Any, pos_label: Any) -> F64Array:
-    """``y_true == pos_label`` as 0.0/1.0; without ``pos_label`` the labels must be {0, 1} or {-1, 1}."""
+def _binary_truth(y_true: Any, pos_label: Any) -> npt.NDArray[np.bool_]:
+    """``y_true == pos_label`` as booleans; without ``pos_label`` the labels must be {0, 1} or {-1, 1}.
+
+    O(n) checks, never ``np.isin`` or ``np.unique`` (either costs more than the metric's kernel):
+    booleans pass as they are, integers by their range, floats by comparisons.
+    """
     y = _values(y_true, "y_true")
-    if pos_label is None:
-        if y.dtype.kind not in "biuf":
-            raise InvalidArgumentError("`y_true` has non-numeric labels: give pos_label")
-        # O(n) membership checks, not np.unique (a sort that would cost more than the metric)
-        if not (np.isin(y, (0, 1)).all() or np.isin(y, (-1, 1)).all()):
-            raise InvalidArgumentError("`y_true` labels are not {0, 1} or {-1, 1}: give pos_label")
-        pos_label = 1
-    return np.ascontiguousarray(y == pos_label, dtype=np.float64)
+    if pos_label is not None:
+        return np.ascontiguousarray(y == pos_label, dtype=np.bool_)
+    kind = y.dtype.kind
+    if kind == "b":
+        return np.ascontiguousarray(y)
+    if kind not in "iuf":
+        raise InvalidArgumentError("`y_true` has non-numeric labels: give pos_label")
+    positive: npt.NDArray[np.bool_] = np.equal(y, 1)
+    if kind in "iu" and len(y):
+        lo, hi = y.min(), y.max()
+        binary = bool(lo >= -1 and hi <= 1 and (lo >= 0 or not np.equal(y, 0).any()))
+    else:  # NaN fails both comparisons
+        binary = bool((positive | (y == 0)).all() or (positive | (y == -1)).all())
+    if not binary:
+        raise InvalidArgumentError("`y_true` labels are not {0, 1} or {-1, 1}: give pos_label")
+    return positive
 
 
-def _binary_args(y_true: Any, y_score: Any, pos_label: Any, sample_weight: Any) -> tuple[F64Array, F64Array, F64Array | None]:
+def _binary_args(
+    y_true: Any, y_score: Any, pos_label: Any, sample_weight: Any
+) -> tuple[npt.NDArray[np.bool_], F64Array, F64Array | None]:
     weights = None if sample_weight is None else to_counts(sample_weight, "sample_weight")
     return _binary_truth(y_true, pos_label), to_float64(y_score, "y_score"), weights
 
@@ -271,7 +285,7 @@ def classification_metrics(
         "false_negative_rate": 1.0 - tpr,
     }
     if y_score is not None:
-        y_bin = np.ascontiguousarray(_values(y_true, "y_true") == lab[pos], dtype=np.float64)
+        y_bin = np.ascontiguousarray(_values(y_true, "y_true") == lab[pos], dtype=np.bool_)
         score = to_float64(y_score, "y_score")
         fpr_c, tpr_c, _ = _core.roc_curve(y_bin, score, None)
         prec_c, rec_c, _ = _core.precision_recall_curve(y_bin, score, None)

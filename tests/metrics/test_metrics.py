@@ -100,6 +100,105 @@ def test_large_input_uses_radix_path() -> None:
     _close(m.average_precision_score(y, s), sk.average_precision_score(y, s))
 
 
+def _large_scores(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    return {
+        "uniform": lambda: rng.random(n),
+        "sigmoid": lambda: 1 / (1 + np.exp(-rng.standard_normal(n))),
+        "ties": lambda: rng.integers(0, 7, n).astype(float),
+        "rounded": lambda: np.round(rng.standard_normal(n), 2),
+        "equal": lambda: np.full(n, 0.3),
+        "huge": lambda: rng.standard_normal(n) * 1e300,
+        "tiny": lambda: rng.standard_normal(n) * 1e-310,
+        "mixed": lambda: rng.choice([-1e300, -1.0, -0.0, 0.0, 5e-324, 1.0, 1e300], n),
+    }[kind]()
+
+
+# Sizes on both sides of the radix sort's thresholds (2048 values per class, then 2^16).
+@pytest.mark.parametrize("n", [3000, 150_000])
+@pytest.mark.parametrize("kind", ["uniform", "sigmoid", "ties", "rounded", "equal", "huge", "tiny", "mixed"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_large_inputs_match_sklearn(n: int, kind: str, weighted: bool) -> None:
+    rng = np.random.default_rng(n + len(kind))
+    y = (rng.random(n) < 0.3).astype(np.int64)  # imbalanced classes
+    s = _large_scores(kind, n, rng)
+    w = rng.choice([0.0, 0.5, 1.0, 3.0, 7.25], n) if weighted else None
+    fpr, tpr, thr = m.roc_curve(y, s, sample_weight=w)
+    rf, rt, rthr = sk.roc_curve(y, s, sample_weight=w)
+    _close(fpr, rf)
+    _close(tpr, rt)
+    assert np.array_equal(thr, rthr)
+    p, r, thr = m.precision_recall_curve(y, s, sample_weight=w)
+    rp, rr, rthr = sk.precision_recall_curve(y, s, sample_weight=w)
+    _close(p, rp)
+    _close(r, rr)
+    assert np.array_equal(thr, rthr)
+    _close(m.roc_auc_score(y, s, sample_weight=w), sk.roc_auc_score(y, s, sample_weight=w))
+    _close(m.average_precision_score(y, s, sample_weight=w), sk.average_precision_score(y, s, sample_weight=w))
+
+
+@pytest.mark.parametrize("where", ["top", "bottom", "middle"])
+def test_one_sample_of_a_class(where: str) -> None:
+    # the merge of the two sorted classes runs out of one class at once (or at the very end)
+    n = 10_000
+    s = np.random.default_rng(1).random(n)
+    y = np.zeros(n, dtype=np.int64)
+    y[{"top": np.argmax(s), "bottom": np.argmin(s), "middle": np.argsort(s)[n // 2]}[where]] = 1
+    for f, ref in [(m.roc_auc_score, sk.roc_auc_score), (m.average_precision_score, sk.average_precision_score)]:
+        _close(f(y, s), ref(y, s))
+        _close(f(1 - y, s), ref(1 - y, s))
+    for a, b in zip(m.roc_curve(1 - y, s), sk.roc_curve(1 - y, s), strict=True):
+        _close(a, b)
+    for a, b in zip(m.precision_recall_curve(y, s), sk.precision_recall_curve(y, s), strict=True):
+        _close(a, b)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        lambda y: y.astype(bool),
+        lambda y: y.astype(np.uint8),
+        lambda y: y.astype(np.float32),
+        lambda y: 2 * y - 1,  # {-1, 1}
+        lambda y: (2 * y - 1).astype(np.float64),
+        lambda y: y.tolist(),
+    ],
+)
+def test_label_encodings_agree(labels: Any) -> None:
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 2, 5000)
+    s = np.round(rng.random(5000), 3)
+    assert m.roc_auc_score(labels(y), s) == m.roc_auc_score(y, s)
+    assert m.average_precision_score(labels(y), s) == m.average_precision_score(y, s)
+    _close(m.roc_auc_score(labels(y), s), sk.roc_auc_score(y, s))
+
+
+@pytest.mark.parametrize("bad", [[0, 1, 2], [-1, 0, 1], [0.0, 0.5, 1.0], [0.0, np.nan, 1.0], [-1, 1, 2]])
+def test_labels_that_are_not_binary(bad: list[float]) -> None:
+    y = np.array(bad * 1000)
+    s = np.random.default_rng(2).random(len(y))
+    for f in (m.roc_curve, m.roc_auc_score, m.precision_recall_curve, m.average_precision_score):
+        with pytest.raises(InvalidArgumentError, match="pos_label"):
+            f(y, s)
+
+
+def test_large_input_errors_name_the_index() -> None:
+    n = 100_000
+    rng = np.random.default_rng(4)
+    y, s = rng.integers(0, 2, n), rng.random(n)
+    s[n - 7] = np.nan
+    with pytest.raises(InvalidArgumentError, match=f"index {n - 7}"):
+        m.roc_auc_score(y, s)
+    s[n - 7], s[n - 3] = 0.5, -np.inf
+    with pytest.raises(InvalidArgumentError, match=f"index {n - 3}"):
+        m.precision_recall_curve(y, s)
+    s[n - 3] = 0.5
+    with pytest.raises(InvalidArgumentError, match="no negative"):
+        m.average_precision_score(np.ones(n, dtype=bool), s)
+    w = np.where(y == 1, 0.0, 1.0)
+    with pytest.raises(InvalidArgumentError, match="no positive .*non-zero weight"):
+        m.roc_curve(y, s, sample_weight=w)
+
+
 @pytest.mark.parametrize(
     ("y", "s", "w", "error", "match"),
     [

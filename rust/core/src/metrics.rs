@@ -1,15 +1,21 @@
 //! Model-quality metrics: ROC and precision-recall curves with their areas, confusion matrices
 //! and the scores derived from them, and regression errors.
 //!
-//! Each function follows scikit-learn (1.9) operation by operation so that values agree with it
-//! to the last bits in the common cases: curves come from the same cumulative sums over scores in
-//! descending order (ties in input order), areas and averages are summed in numpy's pairwise order
-//! ([`crate::stats::chisq::sum`]), and undefined ratios are 0 as with `zero_division=0`.
+//! Each function follows scikit-learn (1.9) so that values agree with it to the last bits in the
+//! common cases: curves come from the same cumulative sums over scores in descending order (ties
+//! in input order where weights make the order matter), averages are summed in numpy's pairwise
+//! order ([`crate::stats::chisq::sum`]), and undefined ratios are 0 as with `zero_division=0`.
+//! The ROC area and average precision are summed over the distinct scores with compensation
+//! instead of over a curve (a few ulps from scikit-learn's pairwise sum of rounded rates).
 //! Where scikit-learn warns and returns NaN (one class only), these kernels return an error.
+//!
+//! Speed (unweighted, the common case): the scores of each class are radix-sorted on their own,
+//! in parallel, and merged in one branch-free pass; the sort is most of the time
+//! (`benches/METRICS.md`).
 use std::cmp::Reverse;
 
 use crate::error::{check_counts, check_same_len, Result, StatsError};
-use crate::sort::{key, sorted_keys_without_nan, value_bits};
+use crate::sort::{key, sorted_keys, value_bits};
 use crate::stats::chisq::sum;
 
 /// Cumulative false- and true-positive weights at each distinct score, scores descending:
@@ -38,7 +44,7 @@ pub struct PrCurve {
     pub thresholds: Vec<f64>,
 }
 
-fn check_binary_inputs(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<()> {
+fn check_binary_inputs(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<()> {
     check_same_len("y_true", y_true.len(), "y_score", score.len())?;
     if let Some(w) = weights {
         check_same_len("y_true", y_true.len(), "sample_weight", w.len())?;
@@ -47,161 +53,305 @@ fn check_binary_inputs(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -
     if y_true.is_empty() {
         return Err(StatsError::Empty { arg: "y_true" });
     }
-    if let Some(i) = y_true.iter().position(|&v| v != 0.0 && v != 1.0) {
-        return Err(StatsError::InvalidArgument(format!(
-            "`y_true` must hold 0 (negative) or 1 (positive), got {} at index {i}",
-            y_true[i]
-        )));
-    }
-    if let Some(i) = score.iter().position(|v| !v.is_finite()) {
+    // a fold, not `position`: it vectorises; the index is looked up only on failure
+    if !score.iter().fold(true, |ok, v| ok & v.is_finite()) {
+        let i = score.iter().position(|v| !v.is_finite()).unwrap_or(0);
         return Err(StatsError::InvalidArgument(format!("`y_score` must be finite, got {} at index {i}", score[i])));
     }
-    Ok(())
-}
-
-/// The counts behind every binary curve. `y_true` holds 0/1, `score` finite values, `weights`
-/// finite non-negative values (zero-weight samples are left out, as scikit-learn does).
-/// Errors when either class has no (weighted) sample: every curve is undefined then.
-pub fn threshold_counts(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<ThresholdCounts> {
-    check_binary_inputs(y_true, score, weights)?;
-    let counts = match weights {
-        None => unweighted_counts(y_true, score),
-        Some(w) => weighted_counts(y_true, score, w),
+    let (has_pos, has_neg) = match weights {
+        None => {
+            let n_pos = count_true(y_true);
+            (n_pos > 0, n_pos < y_true.len())
+        }
+        Some(w) => (
+            y_true.iter().zip(w).any(|(&y, &w)| y && w > 0.0),
+            y_true.iter().zip(w).any(|(&y, &w)| !y && w > 0.0),
+        ),
     };
-    let (fp, tp) = (counts.fps.last().copied().unwrap_or(0.0), counts.tps.last().copied().unwrap_or(0.0));
-    if !(fp > 0.0 && tp > 0.0) {
-        let missing = if tp > 0.0 { "negative (0)" } else { "positive (1)" };
+    if !(has_pos && has_neg) {
+        let missing = if has_pos { "negative (0)" } else { "positive (1)" };
         return Err(StatsError::InvalidArgument(format!(
             "`y_true` holds no {missing} sample{}: ROC and precision-recall metrics need both classes",
             if weights.is_some() { " with non-zero weight" } else { "" }
         )));
     }
-    Ok(counts)
+    Ok(())
 }
 
-/// Without weights the counts are integers, so the order within ties does not matter: sort the
-/// scores of each class on its own (radix sort on keys) and merge the two from the top.
-fn unweighted_counts(y_true: &[f64], score: &[f64]) -> ThresholdCounts {
-    let n_pos = y_true.iter().filter(|&&v| v == 1.0).count();
-    let mut pos = Vec::with_capacity(n_pos);
-    let mut neg = Vec::with_capacity(score.len() - n_pos);
-    for (&y, &s) in y_true.iter().zip(score) {
-        if y == 1.0 { pos.push(s) } else { neg.push(s) }
+fn count_true(y: &[bool]) -> usize {
+    y.iter().map(|&b| b as usize).sum()
+}
+
+/// Which way [`Thresholds::rows`] walks the distinct scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    Descending,
+    Ascending,
+}
+
+/// The samples of a binary problem sorted by score, to be walked one distinct score at a time:
+/// the rows of scikit-learn's `confusion_matrix_at_thresholds`.
+struct Thresholds {
+    sorted: Sorted,
+    walk: Walk,
+    /// (Weighted) numbers of positives and negatives: the counts at the lowest score, summed in
+    /// the same order as scikit-learn's `tps[-1]` and `fps[-1]`.
+    positives: f64,
+    negatives: f64,
+}
+
+enum Sorted {
+    /// Without weights the counts are integers, so the order within ties does not matter: the
+    /// [`key`]s of each class sorted on their own, bit-flipped for a descending walk so that the
+    /// walk is always along ascending `u64`s.
+    Unweighted { pos: Vec<u64>, neg: Vec<u64> },
+    /// With weights the running sums depend on the order, so follow scikit-learn's (scores
+    /// descending, ties in input order, zero weights left out): the rows, in walk order.
+    Weighted { rows: Vec<(f64, f64, f64)> },
+}
+
+impl Thresholds {
+    /// Sort the samples. `y_true` is true for positives, `score` holds finite values, `weights`
+    /// finite non-negative values. Errors when either class has no (weighted) sample.
+    fn new(y_true: &[bool], score: &[f64], weights: Option<&[f64]>, walk: Walk) -> Result<Thresholds> {
+        check_binary_inputs(y_true, score, weights)?;
+        Ok(match weights {
+            None => {
+                let n_pos = count_true(y_true);
+                let flip = if walk == Walk::Descending { u64::MAX } else { 0 };
+                // Branch-free split (the labels of a useful model are unpredictable): each key is
+                // written to both buffers and only its own class's cursor moves, so each needs one
+                // spare slot.
+                let mut pos = vec![0u64; n_pos + 1];
+                let mut neg = vec![0u64; y_true.len() - n_pos + 1];
+                let (mut i, mut j) = (0, 0);
+                for (&y, &s) in y_true.iter().zip(score) {
+                    let k = key(s) ^ flip;
+                    pos[i] = k;
+                    neg[j] = k;
+                    i += y as usize;
+                    j += !y as usize;
+                }
+                pos.truncate(i);
+                neg.truncate(j);
+                let (pos, neg) = rayon::join(|| sorted_keys(pos), || sorted_keys(neg));
+                let (positives, negatives) = (pos.len() as f64, neg.len() as f64);
+                Thresholds { sorted: Sorted::Unweighted { pos, neg }, walk, positives, negatives }
+            }
+            Some(w) => {
+                let mut order: Vec<(Reverse<u64>, u32)> =
+                    (0..score.len()).filter(|&i| w[i] != 0.0).map(|i| (Reverse(key(score[i])), i as u32)).collect();
+                order.sort_unstable();
+                let mut rows = Vec::new();
+                let (mut tp, mut fp) = (0.0f64, 0.0f64);
+                for (at, &(Reverse(k), i)) in order.iter().enumerate() {
+                    let w = w[i as usize];
+                    if y_true[i as usize] {
+                        tp += w;
+                    } else {
+                        fp += w;
+                    }
+                    if order.get(at + 1).is_none_or(|next| next.0 .0 != k) {
+                        rows.push((tp, fp, f64::from_bits(value_bits(k))));
+                    }
+                }
+                if walk == Walk::Ascending {
+                    rows.reverse();
+                }
+                Thresholds { sorted: Sorted::Weighted { rows }, walk, positives: tp, negatives: fp }
+            }
+        })
     }
-    let ((pos, _), (neg, _)) = rayon::join(|| sorted_keys_without_nan(&pos), || sorted_keys_without_nan(&neg));
-    let (mut i, mut j) = (pos.len(), neg.len()); // walk down from the ends
-    let (mut tp, mut fp) = (0.0f64, 0.0f64);
-    let mut out = ThresholdCounts { fps: Vec::new(), tps: Vec::new(), thresholds: Vec::new() };
-    while i > 0 || j > 0 {
-        let top = match (i > 0, j > 0) {
-            (true, true) => pos[i - 1].max(neg[j - 1]),
-            (true, false) => pos[i - 1],
-            _ => neg[j - 1],
+
+    /// `(tp, fp, threshold)` at each distinct score, in walk order: the (weighted) numbers of
+    /// positives and negatives with score `>= threshold`. An iterator rather than a callback, so
+    /// that the consumers' loops keep their state in registers.
+    fn rows(&self) -> Rows<'_> {
+        let current = match &self.sorted {
+            Sorted::Unweighted { pos, neg } => pos[0].min(neg[0]),
+            Sorted::Weighted { .. } => 0,
         };
-        while i > 0 && pos[i - 1] == top {
-            i -= 1;
-            tp += 1.0;
+        Rows { thresholds: self, i: 0, j: 0, current, below: (0, 0) }
+    }
+}
+
+/// Iterator of [`Thresholds::rows`]: for weighted rows `i` is the next row; otherwise a merge of
+/// the two sorted classes, `i` and `j` the keys taken from each, `current` the key of the run
+/// being taken (`u64::MAX` when done: no key is, flipped or not) and `below` the keys of each
+/// class before that run.
+struct Rows<'t> {
+    thresholds: &'t Thresholds,
+    i: usize,
+    j: usize,
+    current: u64,
+    below: (usize, usize),
+}
+
+impl Iterator for Rows<'_> {
+    type Item = (f64, f64, f64);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(f64, f64, f64)> {
+        let (pos, neg) = match &self.thresholds.sorted {
+            Sorted::Weighted { rows } => {
+                self.i += 1;
+                return rows.get(self.i - 1).copied();
+            }
+            Sorted::Unweighted { pos, neg } => (pos, neg),
+        };
+        while self.current != u64::MAX {
+            // an exhausted class reads as `u64::MAX`, after every key
+            let p = pos.get(self.i).copied().unwrap_or(u64::MAX);
+            let q = neg.get(self.j).copied().unwrap_or(u64::MAX);
+            let k = p.min(q);
+            let run = (self.current, self.i, self.j);
+            // which class comes next is data, so that choice is branch-free
+            let take_pos = (p <= q) as usize;
+            self.i += take_pos;
+            self.j += 1 - take_pos;
+            if k != run.0 {
+                self.current = k;
+                let (k, tp, fp) = match self.thresholds.walk {
+                    Walk::Descending => (!run.0, run.1, run.2),
+                    // the counts at or above a score are the totals less those below it
+                    Walk::Ascending => (run.0, pos.len() - self.below.0, neg.len() - self.below.1),
+                };
+                self.below = (run.1, run.2);
+                return Some((tp as f64, fp as f64, f64::from_bits(value_bits(k))));
+            }
         }
-        while j > 0 && neg[j - 1] == top {
-            j -= 1;
-            fp += 1.0;
-        }
+        None
+    }
+}
+
+/// Neumaier's compensated sum: error O(ε) whatever the number of terms, streaming.
+#[derive(Default)]
+struct CompensatedSum {
+    sum: f64,
+    c: f64,
+}
+
+impl CompensatedSum {
+    #[inline(always)]
+    fn add(&mut self, v: f64) {
+        let t = self.sum + v;
+        self.c += if self.sum.abs() >= v.abs() { (self.sum - t) + v } else { (v - t) + self.sum };
+        self.sum = t;
+    }
+
+    fn value(&self) -> f64 {
+        self.sum + self.c
+    }
+}
+
+/// The counts behind every binary curve, scores descending. `y_true` is true for positives,
+/// `score` holds finite values, `weights` finite non-negative values (zero-weight samples are
+/// left out, as scikit-learn does). Errors when either class has no (weighted) sample: every
+/// curve is undefined then.
+pub fn threshold_counts(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<ThresholdCounts> {
+    let mut out = ThresholdCounts { fps: Vec::new(), tps: Vec::new(), thresholds: Vec::new() };
+    for (tp, fp, threshold) in Thresholds::new(y_true, score, weights, Walk::Descending)?.rows() {
         out.tps.push(tp);
         out.fps.push(fp);
-        out.thresholds.push(f64::from_bits(value_bits(top)));
+        out.thresholds.push(threshold);
     }
-    out
-}
-
-/// With weights the running sums depend on the order, so follow scikit-learn's: scores
-/// descending, ties in input order, one sequential sum per class.
-fn weighted_counts(y_true: &[f64], score: &[f64], weights: &[f64]) -> ThresholdCounts {
-    let mut order: Vec<(Reverse<u64>, u32)> =
-        (0..score.len()).filter(|&i| weights[i] != 0.0).map(|i| (Reverse(key(score[i])), i as u32)).collect();
-    order.sort_unstable();
-    let (mut tp, mut fp) = (0.0f64, 0.0f64);
-    let mut out = ThresholdCounts { fps: Vec::new(), tps: Vec::new(), thresholds: Vec::new() };
-    for (pos, &(Reverse(k), i)) in order.iter().enumerate() {
-        let (y, w) = (y_true[i as usize], weights[i as usize]);
-        tp += y * w;
-        fp += (1.0 - y) * w;
-        if order.get(pos + 1).is_none_or(|next| next.0 .0 != k) {
-            out.tps.push(tp);
-            out.fps.push(fp);
-            out.thresholds.push(f64::from_bits(value_bits(k)));
-        }
-    }
-    out
+    Ok(out)
 }
 
 /// ROC curve as `sklearn.metrics.roc_curve(y_true, score, sample_weight=weights)` (with
 /// `drop_intermediate=True`): points on a straight line between their neighbours are dropped,
 /// then the curve starts at (0, 0) with threshold `+inf`.
-pub fn roc_curve(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<RocCurve> {
-    let c = threshold_counts(y_true, score, weights)?;
-    let n = c.fps.len();
-    let keep: Vec<usize> = if n > 2 {
-        // scikit-learn's `diff(fps, 2) != 0 or diff(tps, 2) != 0`, same roundings
-        let bends = |v: &[f64], i: usize| (v[i + 1] - v[i]) - (v[i] - v[i - 1]) != 0.0;
-        (0..n).filter(|&i| i == 0 || i == n - 1 || bends(&c.fps, i) || bends(&c.tps, i)).collect()
-    } else {
-        (0..n).collect()
+pub fn roc_curve(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<RocCurve> {
+    let thresholds = Thresholds::new(y_true, score, weights, Walk::Descending)?;
+    // counts for now, rates below; room for the first point, (0, 0), and one per sample
+    let room = |first: f64| {
+        let mut v = Vec::with_capacity(y_true.len() + 2);
+        v.push(first);
+        v
     };
-    let (fp_total, tp_total) = (c.fps[n - 1], c.tps[n - 1]);
-    let mut curve = RocCurve {
-        fpr: Vec::with_capacity(keep.len() + 1),
-        tpr: Vec::with_capacity(keep.len() + 1),
-        thresholds: Vec::with_capacity(keep.len() + 1),
-    };
-    curve.fpr.push(0.0);
-    curve.tpr.push(0.0);
-    curve.thresholds.push(f64::INFINITY);
-    for i in keep {
-        curve.fpr.push(c.fps[i] / fp_total);
-        curve.tpr.push(c.tps[i] / tp_total);
-        curve.thresholds.push(c.thresholds[i]);
+    let (mut fps, mut tps, mut curve_thresholds) = (room(0.0), room(0.0), room(f64::INFINITY));
+    // scikit-learn keeps the ends and the points where `diff(fps, 2)` or `diff(tps, 2)` is not 0
+    // (same roundings); a point is decided when the next one arrives.
+    let bends = |a: f64, b: f64, c: f64| (c - b) - (b - a) != 0.0;
+    let (mut before, mut last, mut seen) = ((0.0, 0.0), (0.0, 0.0, 0.0), 0usize);
+    for (tp, fp, threshold) in thresholds.rows() {
+        if seen > 0 {
+            let keep = (seen == 1) | bends(before.0, last.0, fp) | bends(before.1, last.1, tp);
+            // whether a point bends is data: write it, then take it back if dropped (no branch)
+            let len = fps.len() + keep as usize;
+            fps.push(last.0);
+            tps.push(last.1);
+            curve_thresholds.push(last.2);
+            fps.truncate(len);
+            tps.truncate(len);
+            curve_thresholds.truncate(len);
+        }
+        (before, last, seen) = ((last.0, last.1), (fp, tp, threshold), seen + 1);
     }
-    Ok(curve)
+    fps.push(last.0);
+    tps.push(last.1);
+    curve_thresholds.push(last.2);
+    let rates = |mut counts: Vec<f64>, total: f64| {
+        counts.iter_mut().for_each(|v| *v /= total);
+        counts.shrink_to_fit(); // in place: frees the room the dropped points left unused
+        counts
+    };
+    curve_thresholds.shrink_to_fit();
+    Ok(RocCurve {
+        fpr: rates(fps, thresholds.negatives),
+        tpr: rates(tps, thresholds.positives),
+        thresholds: curve_thresholds,
+    })
 }
 
 /// Area under the ROC curve, as `sklearn.metrics.roc_auc_score` for binary `y_true`: the
-/// trapezoid rule over [`roc_curve`] (ties in score give the diagonal, i.e. count one half).
-pub fn roc_auc(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<f64> {
-    let c = roc_curve(y_true, score, weights)?;
-    // numpy.trapezoid: sum(diff(x) * (y[1:] + y[:-1]) / 2.0)
-    let terms: Vec<f64> =
-        (1..c.fpr.len()).map(|i| (c.fpr[i] - c.fpr[i - 1]) * (c.tpr[i] + c.tpr[i - 1]) / 2.0).collect();
-    Ok(sum(&terms))
+/// trapezoid rule over the ROC curve (ties in score give the diagonal, i.e. count one half),
+/// `Σ (fp_i - fp_{i-1}) (tp_i + tp_{i-1}) / (2 P N)` over the distinct scores, summed with
+/// compensation and no curve built. Without weights every term is an integer, so the area is the
+/// Mann-Whitney count rounded once; scikit-learn's sum of rounded rates is within a few ulps.
+pub fn roc_auc(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    let thresholds = Thresholds::new(y_true, score, weights, Walk::Descending)?;
+    let (mut area, mut prev) = (CompensatedSum::default(), (0.0, 0.0));
+    for (tp, fp, _) in thresholds.rows() {
+        area.add((fp - prev.0) * (tp + prev.1));
+        prev = (fp, tp);
+    }
+    Ok(area.value() / (2.0 * thresholds.negatives * thresholds.positives))
 }
 
 /// Precision-recall curve as `sklearn.metrics.precision_recall_curve` (`drop_intermediate=False`):
 /// one point per distinct score, thresholds ascending, then (precision 1, recall 0).
-pub fn precision_recall_curve(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<PrCurve> {
-    let c = threshold_counts(y_true, score, weights)?;
-    let n = c.tps.len();
-    let tp_total = c.tps[n - 1];
-    let mut curve = PrCurve {
-        precision: Vec::with_capacity(n + 1),
-        recall: Vec::with_capacity(n + 1),
-        thresholds: Vec::with_capacity(n),
-    };
-    for i in (0..n).rev() {
-        let predicted = c.tps[i] + c.fps[i];
-        curve.precision.push(if predicted != 0.0 { c.tps[i] / predicted } else { 0.0 });
-        curve.recall.push(c.tps[i] / tp_total);
-        curve.thresholds.push(c.thresholds[i]);
+pub fn precision_recall_curve(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<PrCurve> {
+    let thresholds = Thresholds::new(y_true, score, weights, Walk::Ascending)?;
+    let positives = thresholds.positives;
+    let room = || Vec::with_capacity(y_true.len() + 1);
+    let mut curve = PrCurve { precision: room(), recall: room(), thresholds: room() };
+    for (tp, fp, threshold) in thresholds.rows() {
+        let predicted = tp + fp;
+        curve.precision.push(if predicted != 0.0 { tp / predicted } else { 0.0 });
+        curve.recall.push(tp / positives);
+        curve.thresholds.push(threshold);
     }
     curve.precision.push(1.0);
     curve.recall.push(0.0);
+    for v in [&mut curve.precision, &mut curve.recall, &mut curve.thresholds] {
+        v.shrink_to_fit(); // in place: frees the room that ties left unused
+    }
     Ok(curve)
 }
 
 /// Average precision as `sklearn.metrics.average_precision_score` for binary `y_true`: the step
-/// sum `Σ_n (R_n - R_{n-1}) P_n` over [`precision_recall_curve`] (no interpolation).
-pub fn average_precision(y_true: &[f64], score: &[f64], weights: Option<&[f64]>) -> Result<f64> {
-    let c = precision_recall_curve(y_true, score, weights)?;
-    let terms: Vec<f64> = (0..c.recall.len() - 1).map(|i| (c.recall[i + 1] - c.recall[i]) * c.precision[i]).collect();
-    Ok((-sum(&terms)).max(0.0))
+/// sum `Σ_n (R_n - R_{n-1}) P_n` over the precision-recall curve (no interpolation), computed as
+/// `Σ (tp_n - tp_{n-1}) P_n / P` over the distinct scores with compensation, no curve built.
+pub fn average_precision(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    let thresholds = Thresholds::new(y_true, score, weights, Walk::Descending)?;
+    let (mut steps, mut tp_prev) = (CompensatedSum::default(), 0.0);
+    for (tp, fp, _) in thresholds.rows() {
+        // no branch on `tp != tp_prev`: it would be mispredicted; a zero step adds exactly 0
+        steps.add((tp - tp_prev) * (tp / (tp + fp)));
+        tp_prev = tp;
+    }
+    Ok(steps.value() / thresholds.positives)
 }
 
 /// Confusion matrix of integer class codes `0..n_classes`, row-major: entry `(i, j)` counts the
@@ -404,41 +554,62 @@ pub fn regression_metrics(y_true: &[f64], y_pred: &[f64]) -> Result<RegressionMe
 mod tests {
     use super::*;
 
+    const F: bool = false;
+    const T: bool = true;
+
     #[test]
     fn roc_of_a_small_example() {
         // sklearn: roc_curve([0,0,1,1], [0.1,0.4,0.35,0.8]) -> fpr [0,0,.5,.5,1], tpr [0,.5,.5,1,1]
-        let c = roc_curve(&[0., 0., 1., 1.], &[0.1, 0.4, 0.35, 0.8], None).unwrap();
+        let c = roc_curve(&[F, F, T, T], &[0.1, 0.4, 0.35, 0.8], None).unwrap();
         assert_eq!(c.fpr, vec![0.0, 0.0, 0.5, 0.5, 1.0]);
         assert_eq!(c.tpr, vec![0.0, 0.5, 0.5, 1.0, 1.0]);
         assert_eq!(c.thresholds, vec![f64::INFINITY, 0.8, 0.4, 0.35, 0.1]);
-        assert_eq!(roc_auc(&[0., 0., 1., 1.], &[0.1, 0.4, 0.35, 0.8], None).unwrap(), 0.75);
+        assert_eq!(roc_auc(&[F, F, T, T], &[0.1, 0.4, 0.35, 0.8], None).unwrap(), 0.75);
     }
 
     #[test]
     fn ties_count_one_half_and_weights_match_repetition() {
-        assert_eq!(roc_auc(&[0., 1.], &[0.5, 0.5], None).unwrap(), 0.5);
-        let w = roc_auc(&[0., 0., 1., 1.], &[0.1, 0.4, 0.35, 0.8], Some(&[2., 1., 1., 3.])).unwrap();
-        let r = roc_auc(&[0., 0., 0., 1., 1., 1., 1.], &[0.1, 0.1, 0.4, 0.35, 0.8, 0.8, 0.8], None).unwrap();
+        assert_eq!(roc_auc(&[F, T], &[0.5, 0.5], None).unwrap(), 0.5);
+        let w = roc_auc(&[F, F, T, T], &[0.1, 0.4, 0.35, 0.8], Some(&[2., 1., 1., 3.])).unwrap();
+        let r = roc_auc(&[F, F, F, T, T, T, T], &[0.1, 0.1, 0.4, 0.35, 0.8, 0.8, 0.8], None).unwrap();
         assert!((w - r).abs() < 1e-15);
     }
 
     #[test]
     fn average_precision_of_a_small_example() {
         // sklearn: average_precision_score([0,0,1,1], [0.1,0.4,0.35,0.8]) = 0.8333...
-        let ap = average_precision(&[0., 0., 1., 1.], &[0.1, 0.4, 0.35, 0.8], None).unwrap();
+        let ap = average_precision(&[F, F, T, T], &[0.1, 0.4, 0.35, 0.8], None).unwrap();
         assert!((ap - 5.0 / 6.0).abs() < 1e-15);
-        let c = precision_recall_curve(&[0., 0., 1., 1.], &[0.1, 0.4, 0.35, 0.8], None).unwrap();
+        let c = precision_recall_curve(&[F, F, T, T], &[0.1, 0.4, 0.35, 0.8], None).unwrap();
         assert_eq!(c.recall, vec![1.0, 1.0, 0.5, 0.5, 0.0]);
         assert_eq!(c.thresholds, vec![0.1, 0.35, 0.4, 0.8]);
     }
 
     #[test]
+    fn both_walks_of_sorted_classes_match_the_weighted_path() {
+        // 5000 samples with ties and both zeros: radix-sorted classes merged (each way), against
+        // scikit-learn's order with unit weights, whose sums are the same integers
+        let n = 5000;
+        let y: Vec<bool> = (0..n).map(|i| (i * 7919) % 3 == 0).collect();
+        let s: Vec<f64> = (0..n).map(|i| if i % 11 == 0 { -0.0 } else { ((i * 104_729) % 97) as f64 / 10.0 - 3.0 }).collect();
+        let ones = vec![1.0; n];
+        assert_eq!(threshold_counts(&y, &s, None).unwrap(), threshold_counts(&y, &s, Some(&ones)).unwrap());
+        assert_eq!(roc_curve(&y, &s, None).unwrap(), roc_curve(&y, &s, Some(&ones)).unwrap());
+        assert_eq!(precision_recall_curve(&y, &s, None).unwrap(), precision_recall_curve(&y, &s, Some(&ones)).unwrap());
+        assert!((roc_auc(&y, &s, None).unwrap() - roc_auc(&y, &s, Some(&ones)).unwrap()).abs() < 1e-15);
+        let ap = average_precision(&y, &s, None).unwrap();
+        assert!((ap - average_precision(&y, &s, Some(&ones)).unwrap()).abs() < 1e-15);
+        let c = threshold_counts(&y, &s, None).unwrap();
+        assert!(c.thresholds.windows(2).all(|w| w[0] > w[1]));
+        assert_eq!((c.tps[c.tps.len() - 1], c.fps[c.fps.len() - 1]), (1667.0, 3333.0));
+    }
+
+    #[test]
     fn bad_binary_inputs_are_errors() {
-        assert!(roc_auc(&[1., 1.], &[0.1, 0.2], None).is_err());
-        assert!(roc_auc(&[0., 1.], &[0.1, 0.2], Some(&[1.0, 0.0])).is_err());
-        let e = roc_auc(&[0., 1., 1.], &[0.1, f64::NAN, 0.3], None).unwrap_err();
+        assert!(roc_auc(&[T, T], &[0.1, 0.2], None).is_err());
+        assert!(roc_auc(&[F, T], &[0.1, 0.2], Some(&[1.0, 0.0])).is_err());
+        let e = roc_auc(&[F, T, T], &[0.1, f64::NAN, 0.3], None).unwrap_err();
         assert!(e.to_string().contains("index 1"), "{e}");
-        assert!(roc_auc(&[0., 2.], &[0.1, 0.2], None).is_err());
         assert!(roc_auc(&[], &[], None).is_err());
     }
 

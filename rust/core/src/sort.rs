@@ -68,6 +68,28 @@ pub fn sorted_keys_without_nan(x: &[f64]) -> (Vec<u64>, usize) {
     radix_sort(x, |k| k)
 }
 
+/// `keys` in ascending order: the radix sort of [`sorted_keys_without_nan`] on keys that are
+/// already computed (e.g. split by class first), sorting in place for short inputs.
+pub fn sorted_keys(mut keys: Vec<u64>) -> Vec<u64> {
+    if keys.len() < RADIX_MIN_LEN {
+        keys.sort_unstable();
+        return keys;
+    }
+    let mut counts = [[0usize; BUCKETS]; PASSES];
+    for &k in &keys {
+        count_digits(&mut counts, k);
+    }
+    radix_sort_keys(keys, &counts, |k| k)
+}
+
+/// Add the 8-bit digits of `k` to the per-pass histograms.
+#[inline(always)]
+fn count_digits(counts: &mut [[usize; BUCKETS]; PASSES], k: u64) {
+    for (p, c) in counts.iter_mut().enumerate() {
+        c[((k >> (p as u32 * RADIX_BITS)) as usize) & (BUCKETS - 1)] += 1;
+    }
+}
+
 /// LSD radix sort of the keys of the non-NaN values of `x`; the last pass writes `out(key)`.
 fn radix_sort(x: &[f64], out: impl Fn(u64) -> u64) -> (Vec<u64>, usize) {
     let mut keys: Vec<u64> = Vec::with_capacity(x.len());
@@ -79,12 +101,15 @@ fn radix_sort(x: &[f64], out: impl Fn(u64) -> u64) -> (Vec<u64>, usize) {
         }
         let k = key(v);
         keys.push(k);
-        for p in 0..PASSES {
-            counts[p][((k >> (p as u32 * RADIX_BITS)) as usize) & (BUCKETS - 1)] += 1;
-        }
+        count_digits(&mut counts, k);
     }
+    let nan = x.len() - keys.len();
+    (radix_sort_keys(keys, &counts, out), nan)
+}
+
+/// LSD radix sort of `keys` whose digit histograms are `counts`; the last pass writes `out(key)`.
+fn radix_sort_keys(mut keys: Vec<u64>, counts: &[[usize; BUCKETS]; PASSES], out: impl Fn(u64) -> u64) -> Vec<u64> {
     let len = keys.len();
-    let nan = x.len() - len;
     // A digit shared by every key needs no pass (e.g. the low mantissa bytes of small integers).
     let mut moving: Vec<usize> = (0..PASSES).filter(|&p| !counts[p].contains(&len)).collect();
     // Large inputs: sort on the TOP_DIGITS most significant varying digits only, then finish the
@@ -118,7 +143,7 @@ fn radix_sort(x: &[f64], out: impl Fn(u64) -> u64) -> (Vec<u64>, usize) {
         None if moving.is_empty() => keys.iter_mut().for_each(|k| *k = out(*k)),
         None => {}
     }
-    (keys, nan)
+    keys
 }
 
 /// Sort each run of keys that agree above bit `shift` (the input is sorted on those bits), and
@@ -209,6 +234,8 @@ mod tests {
             let (k, nan_k) = sorted_keys_without_nan(&x);
             assert_eq!(nan_k, nan);
             assert!(k.iter().zip(&r).all(|(&k, &v)| k == key(v)), "keys, n = {n}");
+            let unsorted: Vec<u64> = x.iter().filter(|v| !v.is_nan()).map(|&v| key(v)).collect();
+            assert_eq!(sorted_keys(unsorted), k, "presorted keys, n = {n}");
         }
     }
 
@@ -229,6 +256,7 @@ mod tests {
         assert!(s.iter().zip(&r).all(|(a, b)| a == b));
         let (k, _) = sorted_keys_without_nan(&x);
         assert!(k.iter().zip(&r).all(|(&k, &v)| k == key(v)));
+        assert_eq!(sorted_keys(x.iter().filter(|v| !v.is_nan()).map(|&v| key(v)).collect()), k);
     }
 
     #[test]

@@ -26,11 +26,12 @@ fn square(py: Python<'_>, cells: Vec<u64>, n: usize) -> PyResult<Bound<'_, PyArr
 }
 
 /// ROC curve (fpr, tpr, thresholds), as sklearn.metrics.roc_curve with drop_intermediate=True.
+/// `y_true` is a boolean array (True: positive class), as for the other binary metrics here.
 #[pyfunction]
 #[pyo3(signature = (y_true, y_score, sample_weight=None))]
 fn roc_curve<'py>(
     py: Python<'py>,
-    y_true: PyReadonlyArray1<'py, f64>,
+    y_true: PyReadonlyArray1<'py, bool>,
     y_score: PyReadonlyArray1<'py, f64>,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Curve<'py>> {
@@ -44,7 +45,7 @@ fn roc_curve<'py>(
 #[pyo3(signature = (y_true, y_score, sample_weight=None))]
 fn roc_auc_score(
     py: Python<'_>,
-    y_true: PyReadonlyArray1<'_, f64>,
+    y_true: PyReadonlyArray1<'_, bool>,
     y_score: PyReadonlyArray1<'_, f64>,
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<f64> {
@@ -57,7 +58,7 @@ fn roc_auc_score(
 #[pyo3(signature = (y_true, y_score, sample_weight=None))]
 fn precision_recall_curve<'py>(
     py: Python<'py>,
-    y_true: PyReadonlyArray1<'py, f64>,
+    y_true: PyReadonlyArray1<'py, bool>,
     y_score: PyReadonlyArray1<'py, f64>,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Curve<'py>> {
@@ -71,7 +72,7 @@ fn precision_recall_curve<'py>(
 #[pyo3(signature = (y_true, y_score, sample_weight=None))]
 fn average_precision_score(
     py: Python<'_>,
-    y_true: PyReadonlyArray1<'_, f64>,
+    y_true: PyReadonlyArray1<'_, bool>,
     y_score: PyReadonlyArray1<'_, f64>,
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<f64> {
