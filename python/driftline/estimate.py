@@ -160,7 +160,7 @@ def _expected_auc(y_score: F64Array, p: F64Array) -> float:
     if not (p.sum() > 0.0 and (1.0 - p).sum() > 0.0):
         return math.nan
     n = y_score.size
-    truth = np.concatenate([np.ones(n), np.zeros(n)])
+    truth = np.concatenate([np.ones(n, dtype=np.bool_), np.zeros(n, dtype=np.bool_)])
     return _core.roc_auc_score(truth, np.concatenate([y_score, y_score]), np.concatenate([p, 1.0 - p]))
 
 
