@@ -196,6 +196,7 @@ class CBPE:
         self._reference: dict[str, Any] = {}
         # (level values, rows, positives) of the reference per isotonic block; None: unknown
         self._levels: tuple[F64Array, F64Array, F64Array] | None = None
+        self._rate_draws: F64Array | None = None  # calibration curves drawn from the levels
 
     @property
     def fitted(self) -> bool:
@@ -215,6 +216,7 @@ class CBPE:
         self._reference = {"n": int(truth.size), "positive_rate": n_pos / truth.size}
         # the support of each calibrated level (an isotonic block): its rows and positives
         levels, inverse = np.unique(_core.isotonic_predict(*self._calibration, score), return_inverse=True)
+        self._rate_draws = None
         self._levels = (levels, np.bincount(inverse).astype(np.float64), np.bincount(inverse, weights=truth.astype(np.float64)).astype(np.float64))
         return self
 
@@ -267,11 +269,14 @@ class CBPE:
         levels, rows, positives = self._levels
         # every calibration point's level; a drawn curve moves each level and keeps the points' x
         point_level = np.clip(np.searchsorted(levels, y), 0, len(levels) - 1)
-        rates = np.random.default_rng([self.seed, 1]).beta(positives + 0.5, rows - positives + 0.5, size=(self.n_simulations, len(levels)))
-        order = np.arange(len(levels), dtype=np.float64)
-        for d in range(self.n_simulations):
-            fx, fy = _core.isotonic_fit(order, rates[d], rows, 0.0, 1.0)
-            rates[d] = _core.isotonic_predict(fx, fy, order)
+        if self._rate_draws is None:  # the curves depend on the reference only: drawn once
+            rates = np.random.default_rng([self.seed, 1]).beta(positives + 0.5, rows - positives + 0.5, size=(self.n_simulations, len(levels)))
+            order = np.arange(len(levels), dtype=np.float64)
+            for d in range(self.n_simulations):
+                fx, fy = _core.isotonic_fit(order, rates[d], rows, 0.0, 1.0)
+                rates[d] = _core.isotonic_predict(fx, fy, order)
+            self._rate_draws = rates
+        rates = self._rate_draws
         # linear interpolation between calibration points, clipped outside (isotonic_predict's rule)
         if len(x) == 1:
             left, frac = np.zeros(score.size, dtype=np.int64), np.zeros(score.size)
