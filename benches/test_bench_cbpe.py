@@ -1,4 +1,4 @@
-"""driftline's CBPE beside NannyML's on the same simulated windows (results: benches/CBPE.md).
+"""driftline's CBPE beside NannyML's on the same simulated windows (results: BENCHMARKS.md, "CBPE beside NannyML").
 
 Data (as tests/mq/test_cbpe.py): x ~ N(mu_w, 1) with mu_w from -0.5 to 2.0 over 20 windows of
 2000 rows, P(y=1|x) = sigmoid(2x) fixed (covariate shift, no concept drift), the model's score

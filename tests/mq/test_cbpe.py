@@ -288,7 +288,7 @@ N_WINDOWS, WINDOW = 20, 2000
 # Reference size of the shift test. Label-only intervals ignore the error of the calibration fitted
 # on the reference, which every window shares: over 12 seeds of this simulation they reached
 # 16/20 windows on all three metrics for 11 seeds with 50 000 reference rows but only 3 with 2000
-# (benches/CBPE.md). With the calibration drawn from the reference's block counts, all 8 seeds
+# (BENCHMARKS.md, "CBPE beside NannyML"). With the calibration drawn from the reference's block counts, all 8 seeds
 # tried pass with 2000, 5000 and 50 000 reference rows (worst metric 17/20, 18/20, 17/20).
 N_REFERENCE = 50_000
 
