@@ -20,9 +20,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser(
         "demo",
-        help="compare two built-in samples with every drift statistic and print a table",
-        description="Compare a built-in baseline sample with a shifted current sample (numeric and "
-        "categorical) using every statistic in driftline.stats, and print a table.",
+        help="run the built-in scenario: data-quality and model-quality monitoring of three days of traffic",
+        description="Write a credit-risk model's training data, three days of captured traffic (four data problems "
+        "injected on day two) and its ground truth (arriving a day late), build the baselines, run the 72 hourly "
+        "data-quality monitors and the model-quality monitors of 6-hour windows (estimated at the window's end, "
+        "realised when the labels arrive), and print a summary; files go to --out. With --stats, instead compare "
+        "two built-in samples with every statistic in driftline.stats.",
     )
     demo.add_argument("--seed", type=int, default=7, help="seed of the built-in data (default: 7)")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder (default: ./demo-output)")
