@@ -163,6 +163,14 @@ impl Thresholds {
         })
     }
 
+    /// At least the number of [`Thresholds::rows`]: one per distinct score.
+    fn max_rows(&self) -> usize {
+        match &self.sorted {
+            Sorted::Weighted { rows } => rows.len(),
+            Sorted::Unweighted { pos, neg } => pos.len() + neg.len(),
+        }
+    }
+
     /// `(tp, fp, threshold)` at each distinct score, in walk order: the (weighted) numbers of
     /// positives and negatives with score `>= threshold`. An iterator rather than a callback, so
     /// that the consumers' loops keep their state in registers.
@@ -260,48 +268,73 @@ pub fn threshold_counts(y_true: &[bool], score: &[f64], weights: Option<&[f64]>)
 
 /// ROC curve as `sklearn.metrics.roc_curve(y_true, score, sample_weight=weights)` (with
 /// `drop_intermediate=True`): points on a straight line between their neighbours are dropped,
-/// then the curve starts at (0, 0) with threshold `+inf`.
+/// then the curve starts at (0, 0) with threshold `+inf`. [`RocCurvePoints`] writes the same
+/// curve into memory the caller provides.
 pub fn roc_curve(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<RocCurve> {
-    let thresholds = Thresholds::new(y_true, score, weights, Walk::Descending)?;
-    // counts for now, rates below; room for the first point, (0, 0), and one per sample
-    let room = |first: f64| {
-        let mut v = Vec::with_capacity(y_true.len() + 2);
-        v.push(first);
-        v
-    };
-    let (mut fps, mut tps, mut curve_thresholds) = (room(0.0), room(0.0), room(f64::INFINITY));
+    let points = RocCurvePoints::new(y_true, score, weights)?;
+    let room = || vec![0.0; points.max_len()];
+    let mut curve = RocCurve { fpr: room(), tpr: room(), thresholds: room() };
+    let len = points.write(&mut curve.fpr, &mut curve.tpr, &mut curve.thresholds);
+    for v in [&mut curve.fpr, &mut curve.tpr, &mut curve.thresholds] {
+        v.truncate(len);
+        v.shrink_to_fit(); // in place: frees the room the dropped points left unused
+    }
+    Ok(curve)
+}
+
+/// The ROC curve of [`roc_curve`] in two steps, so that a caller can allocate the output itself
+/// (numpy's allocator asks for transparent huge pages; fresh 4 KiB pages cost more than the
+/// walk): [`RocCurvePoints::new`] sorts, [`RocCurvePoints::write`] fills slices of at least
+/// [`RocCurvePoints::max_len`] values from the start and returns how many it wrote. An upper
+/// bound rather than the exact length: counting the points would be a second walk.
+pub struct RocCurvePoints {
+    thresholds: Thresholds,
+}
+
+impl RocCurvePoints {
+    pub fn new(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<RocCurvePoints> {
+        Ok(RocCurvePoints { thresholds: Thresholds::new(y_true, score, weights, Walk::Descending)? })
+    }
+
+    /// At most this many points: `(0, 0)` and one per distinct score.
+    pub fn max_len(&self) -> usize {
+        self.thresholds.max_rows() + 1
+    }
+
+    /// Write the false- and true-positive rates and the thresholds (each slice holding at least
+    /// [`RocCurvePoints::max_len`] values) in one walk; returns the number of points.
+    pub fn write(&self, fpr: &mut [f64], tpr: &mut [f64], thresholds: &mut [f64]) -> usize {
+        let room = self.max_len();
+        assert!(fpr.len() >= room && tpr.len() >= room && thresholds.len() >= room, "ROC output shorter than max_len");
+        let (negatives, positives) = (self.thresholds.negatives, self.thresholds.positives);
+        roc_walk(&self.thresholds, |at, (fp, tp, threshold)| {
+            fpr[at] = fp / negatives;
+            tpr[at] = tp / positives;
+            thresholds[at] = threshold;
+        })
+    }
+}
+
+/// The points scikit-learn's `drop_intermediate=True` keeps: `put(at, (fp, tp, threshold))` for
+/// each candidate at output index `at`, where a later candidate at the same index replaces a
+/// dropped one (no branch on the data). Returns the number of points kept.
+#[inline(always)]
+fn roc_walk(thresholds: &Thresholds, mut put: impl FnMut(usize, (f64, f64, f64))) -> usize {
+    put(0, (0.0, 0.0, f64::INFINITY));
     // scikit-learn keeps the ends and the points where `diff(fps, 2)` or `diff(tps, 2)` is not 0
     // (same roundings); a point is decided when the next one arrives.
     let bends = |a: f64, b: f64, c: f64| (c - b) - (b - a) != 0.0;
-    let (mut before, mut last, mut seen) = ((0.0, 0.0), (0.0, 0.0, 0.0), 0usize);
+    let (mut before, mut last, mut seen, mut at) = ((0.0, 0.0), (0.0, 0.0, 0.0), 0usize, 1usize);
     for (tp, fp, threshold) in thresholds.rows() {
         if seen > 0 {
             let keep = (seen == 1) | bends(before.0, last.0, fp) | bends(before.1, last.1, tp);
-            // whether a point bends is data: write it, then take it back if dropped (no branch)
-            let len = fps.len() + keep as usize;
-            fps.push(last.0);
-            tps.push(last.1);
-            curve_thresholds.push(last.2);
-            fps.truncate(len);
-            tps.truncate(len);
-            curve_thresholds.truncate(len);
+            put(at, last);
+            at += keep as usize;
         }
         (before, last, seen) = ((last.0, last.1), (fp, tp, threshold), seen + 1);
     }
-    fps.push(last.0);
-    tps.push(last.1);
-    curve_thresholds.push(last.2);
-    let rates = |mut counts: Vec<f64>, total: f64| {
-        counts.iter_mut().for_each(|v| *v /= total);
-        counts.shrink_to_fit(); // in place: frees the room the dropped points left unused
-        counts
-    };
-    curve_thresholds.shrink_to_fit();
-    Ok(RocCurve {
-        fpr: rates(fps, thresholds.negatives),
-        tpr: rates(tps, thresholds.positives),
-        thresholds: curve_thresholds,
-    })
+    put(at, last);
+    at + 1
 }
 
 /// Area under the ROC curve, as `sklearn.metrics.roc_auc_score` for binary `y_true`: the
@@ -321,23 +354,54 @@ pub fn roc_auc(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Resul
 
 /// Precision-recall curve as `sklearn.metrics.precision_recall_curve` (`drop_intermediate=False`):
 /// one point per distinct score, thresholds ascending, then (precision 1, recall 0).
+/// [`PrCurvePoints`] writes the same curve into memory the caller provides.
 pub fn precision_recall_curve(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<PrCurve> {
-    let thresholds = Thresholds::new(y_true, score, weights, Walk::Ascending)?;
-    let positives = thresholds.positives;
-    let room = || Vec::with_capacity(y_true.len() + 1);
+    let points = PrCurvePoints::new(y_true, score, weights)?;
+    let room = || vec![0.0; points.max_len()];
     let mut curve = PrCurve { precision: room(), recall: room(), thresholds: room() };
-    for (tp, fp, threshold) in thresholds.rows() {
-        let predicted = tp + fp;
-        curve.precision.push(if predicted != 0.0 { tp / predicted } else { 0.0 });
-        curve.recall.push(tp / positives);
-        curve.thresholds.push(threshold);
-    }
-    curve.precision.push(1.0);
-    curve.recall.push(0.0);
-    for v in [&mut curve.precision, &mut curve.recall, &mut curve.thresholds] {
+    let len = points.write(&mut curve.precision, &mut curve.recall, &mut curve.thresholds);
+    for (v, len) in [(&mut curve.precision, len), (&mut curve.recall, len), (&mut curve.thresholds, len - 1)] {
+        v.truncate(len);
         v.shrink_to_fit(); // in place: frees the room that ties left unused
     }
     Ok(curve)
+}
+
+/// The precision-recall curve of [`precision_recall_curve`] in two steps, as [`RocCurvePoints`]:
+/// [`PrCurvePoints::new`] sorts, [`PrCurvePoints::write`] fills slices of at least
+/// [`PrCurvePoints::max_len`] values and returns the number of points `len` (precision and
+/// recall hold `len` values, the thresholds one fewer).
+pub struct PrCurvePoints {
+    thresholds: Thresholds,
+}
+
+impl PrCurvePoints {
+    pub fn new(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) -> Result<PrCurvePoints> {
+        Ok(PrCurvePoints { thresholds: Thresholds::new(y_true, score, weights, Walk::Ascending)? })
+    }
+
+    /// At most this many points: one per distinct score and (precision 1, recall 0).
+    pub fn max_len(&self) -> usize {
+        self.thresholds.max_rows() + 1
+    }
+
+    /// Write precision, recall and the thresholds (each slice holding at least
+    /// [`PrCurvePoints::max_len`] values) in one walk; returns the number of points.
+    pub fn write(&self, precision: &mut [f64], recall: &mut [f64], thresholds: &mut [f64]) -> usize {
+        let room = self.max_len();
+        assert!(precision.len() >= room && recall.len() >= room && thresholds.len() >= room, "PR output shorter than max_len");
+        let positives = self.thresholds.positives;
+        let mut len = 0;
+        for (((p, r), t), (tp, fp, threshold)) in precision.iter_mut().zip(recall.iter_mut()).zip(thresholds.iter_mut()).zip(self.thresholds.rows()) {
+            let predicted = tp + fp;
+            *p = if predicted != 0.0 { tp / predicted } else { 0.0 };
+            *r = tp / positives;
+            *t = threshold;
+            len += 1;
+        }
+        (precision[len], recall[len]) = (1.0, 0.0);
+        len + 1
+    }
 }
 
 /// Average precision as `sklearn.metrics.average_precision_score` for binary `y_true`: the step
