@@ -684,6 +684,39 @@ mod tests {
     }
 
     #[test]
+    fn curves_written_into_longer_slices_match_the_vec_api() {
+        // the two-step API writes from the start of slices of at least max_len values (here longer,
+        // with NaN beyond) and returns the length; ties make the PR curve shorter than max_len
+        let n = 70_000; // over the radix sort's thresholds
+        let y: Vec<bool> = (0..n).map(|i| (i * 7919) % 5 < 2).collect();
+        let s: Vec<f64> = (0..n).map(|i| ((i * 104_729) % 50_021) as f64 / 997.0 - 20.0).collect();
+        let room = |len: usize| vec![f64::NAN; len + 3];
+        let roc = RocCurvePoints::new(&y, &s, None).unwrap();
+        let (mut a, mut b, mut c) = (room(roc.max_len()), room(roc.max_len()), room(roc.max_len()));
+        let len = roc.write(&mut a, &mut b, &mut c);
+        let want = roc_curve(&y, &s, None).unwrap();
+        assert_eq!((&a[..len], &b[..len], &c[..len]), (&want.fpr[..], &want.tpr[..], &want.thresholds[..]));
+        assert!(a[len..].iter().all(|v| v.is_nan()));
+        let pr = PrCurvePoints::new(&y, &s, None).unwrap();
+        let (mut a, mut b, mut c) = (room(pr.max_len()), room(pr.max_len()), room(pr.max_len()));
+        let len = pr.write(&mut a, &mut b, &mut c);
+        assert!(len < pr.max_len());
+        let want = precision_recall_curve(&y, &s, None).unwrap();
+        assert_eq!((&a[..len], &b[..len], &c[..len - 1]), (&want.precision[..], &want.recall[..], &want.thresholds[..]));
+        assert_eq!((a[len - 1], b[len - 1]), (1.0, 0.0));
+        let ones = vec![1.0; n];
+        assert_eq!(want, precision_recall_curve(&y, &s, Some(&ones)).unwrap());
+        assert_eq!(roc_curve(&y, &s, None).unwrap(), roc_curve(&y, &s, Some(&ones)).unwrap());
+    }
+
+    #[test]
+    #[should_panic(expected = "shorter than max_len")]
+    fn short_output_slices_are_refused() {
+        let roc = RocCurvePoints::new(&[F, T, T], &[0.1, 0.2, 0.3], None).unwrap();
+        roc.write(&mut [0.0; 3], &mut [0.0; 4], &mut [0.0; 4]);
+    }
+
+    #[test]
     fn bad_binary_inputs_are_errors() {
         assert!(roc_auc(&[T, T], &[0.1, 0.2], None).is_err());
         assert!(roc_auc(&[F, T], &[0.1, 0.2], Some(&[1.0, 0.0])).is_err());
