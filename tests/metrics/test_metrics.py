@@ -136,6 +136,35 @@ def test_large_inputs_match_sklearn(n: int, kind: str, weighted: bool) -> None:
     _close(m.average_precision_score(y, s, sample_weight=w), sk.average_precision_score(y, s, sample_weight=w))
 
 
+@pytest.mark.parametrize("kind", ["sigmoid", "rounded"])
+def test_curves_past_the_huge_page_sizes_match_sklearn(kind: str) -> None:
+    # > 2^19 keys per class (split buffers advised for huge pages) and > 4 MiB curve arrays
+    # (numpy's allocator advises them); "rounded" makes the PR curve shorter than its room
+    rng = np.random.default_rng(11)
+    n = 1_100_000
+    y = rng.integers(0, 2, n)
+    s = _large_scores(kind, n, rng)
+    for ours, ref in ((m.roc_curve(y, s), sk.roc_curve(y, s)), (m.precision_recall_curve(y, s), sk.precision_recall_curve(y, s))):
+        _close(ours[0], ref[0])
+        _close(ours[1], ref[1])
+        assert np.array_equal(ours[2], ref[2])
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n", [5, 150_000])
+def test_curve_arrays_are_cut_to_length_and_own_their_data(n: int, weighted: bool) -> None:
+    # the binding writes into arrays with room for every sample, then resizes them in place
+    rng = np.random.default_rng(n)
+    y = np.arange(n) % 2
+    s = np.round(rng.random(n), 2)  # ties: both curves shorter than their room
+    w = rng.random(n) if weighted else None
+    for curve, lens in ((m.roc_curve(y, s, sample_weight=w), (0, 0, 0)), (m.precision_recall_curve(y, s, sample_weight=w), (0, 0, 1))):
+        assert len({len(a) + d for a, d in zip(curve, lens, strict=True)}) == 1
+        for a in curve:
+            assert a.dtype == np.float64 and a.flags.c_contiguous and a.flags.writeable and a.flags.owndata
+            a[:] = 0.0  # writable memory of exactly that length
+
+
 @pytest.mark.parametrize("where", ["top", "bottom", "middle"])
 def test_one_sample_of_a_class(where: str) -> None:
     # the merge of the two sorted classes runs out of one class at once (or at the very end)
