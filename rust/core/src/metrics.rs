@@ -78,21 +78,6 @@ fn check_binary_inputs(y_true: &[bool], score: &[f64], weights: Option<&[f64]>) 
     Ok(())
 }
 
-/// `len` zero keys, on transparent huge pages where Linux allows them (in `madvise` mode they
-/// must be asked for, as numpy does for its large arrays): the first write to a fresh 4 KiB page
-/// costs ~1.5 µs on the benchmark VM, and the split writes 80 MB of them at 10^7 samples.
-fn key_buffer(len: usize) -> Vec<u64> {
-    let mut keys = vec![0u64; len]; // calloc: fresh pages, not touched yet
-    #[cfg(target_os = "linux")]
-    if len >= 1 << 19 {
-        let (start, end) = (keys.as_mut_ptr() as usize, keys.as_mut_ptr() as usize + len * 8);
-        let (start, end) = (start.next_multiple_of(4096), end & !4095);
-        // SAFETY: an advice on pages of `keys` only, which changes no contents; failure is harmless
-        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
-    }
-    keys
-}
-
 fn count_true(y: &[bool]) -> usize {
     y.iter().map(|&b| b as usize).sum()
 }
@@ -137,8 +122,8 @@ impl Thresholds {
                 // Branch-free split (the labels of a useful model are unpredictable): each key is
                 // written to both buffers and only its own class's cursor moves, so each needs one
                 // spare slot.
-                let mut pos = key_buffer(n_pos + 1);
-                let mut neg = key_buffer(y_true.len() - n_pos + 1);
+                let mut pos = crate::sort::zeroed_keys(n_pos + 1);
+                let mut neg = crate::sort::zeroed_keys(y_true.len() - n_pos + 1);
                 let (mut i, mut j) = (0, 0);
                 for (&y, &s) in y_true.iter().zip(score) {
                     let k = key(s) ^ flip;
