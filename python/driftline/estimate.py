@@ -623,6 +623,11 @@ class DLE:
         self._model = model
         return self
 
+    @property
+    def numeric_features(self) -> list[str]:
+        """The features the fitted model reads as numbers (the others are categories)."""
+        return [f["name"] for f in self._checked_model()["features"] if f["kind"] == "numeric"]
+
     def _checked_model(self) -> dict[str, Any]:
         if self._model is None:
             raise InvalidArgumentError("this DLE is not fitted: call fit(frame, y_true=..., y_pred=...) or DLE.from_json(doc)")

@@ -971,7 +971,7 @@ def run_model_quality_monitor(
             labelled = frame.with_columns(label=pl.lit(None, pl.String))
             run.merge = MergeReport(predictions=frame.height, predictions_without_labels=frame.height)
         if base.cbpe is not None and "_score" in labelled.columns:
-            run.estimated = _estimate(base, labelled, problem, positive_label)
+            run.estimated = _estimate(base, labelled)
         elif base.dle is not None and problem == "Regression":
             run.estimated = _estimate_loss(base, labelled)
         if run.estimated:
@@ -984,6 +984,7 @@ def run_model_quality_monitor(
         run.statistics = model_quality_statistics(y_true, done["_prediction"], problem, y_score=done["_score"] if score else None,
                                                   positive_label=positive_label if not score else None, bootstrap=bootstrap, seed=seed)
         run.violations = check_constraints(run.statistics, base.constraints)
+        _add_realised(run.estimated, run.statistics)
         if segment_by is not None:
             run.segments = _segments(done, y_true, segment_by, problem, positive_label, score, seed)
         run.metrics = _cloudwatch(run.statistics)
@@ -1047,47 +1048,44 @@ def _labels(ground_truth: Any, run: ModelQualityRun, on_bad_record: Literal["fai
     return gt.frame
 
 
-def _estimate(base: ModelQualityBaseline, labelled: pl.DataFrame, problem: str, positive_label: str | None) -> dict[str, dict[str, Any]]:
-    """CBPE's estimates over every prediction in the window, beside the realised value over the
-    labelled ones (null until labels arrive)."""
+# CBPE's metric names -> SageMaker's
+_CBPE_NAMES = {"roc_auc": "auc", "specificity": "true_negative_rate"}
+
+
+def _estimate(base: ModelQualityBaseline, labelled: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """CBPE's estimates over every prediction in the window (SageMaker's metric names), with
+    room for the realised value (:func:`_add_realised`, once labels are in)."""
     scores = labelled["_score"].to_numpy()
     pred = labelled["_prediction"]
     # the window's own predicted labels when they are 0/1 (from the threshold or the model)
     binary_pred = pred.is_in(["0", "1"]).all()
     est = base.cbpe.estimate(scores, (pred == "1").to_numpy() if binary_pred else None)
-    done = labelled.filter(pl.col("label").is_not_null())
-    realised: dict[str, float] = {}
-    if done.height:
-        y = _truth(done["label"], problem, Outputs(done["_prediction"], done["_score"]), positive_label)
-        if y.n_unique() >= 1:
-            stats = model_quality_statistics(y, done["_prediction"], cast(ProblemType, problem), y_score=done["_score"] if y.n_unique() == 2 else None,
-                                             bootstrap=0, evaluation_time=datetime(1970, 1, 1, tzinfo=UTC))
-            _, scalars = _scalars(stats)
-            realised = {k: _as_float(v["value"]) for k, v in scalars.items()}
-    names = {"accuracy": "accuracy", "precision": "precision", "recall": "recall", "f1": "f1", "roc_auc": "auc", "specificity": "true_negative_rate"}
-    out: dict[str, dict[str, Any]] = {}
-    for name, e in est.items():
-        sm = names.get(name, name)
-        out[sm] = e.to_json() | {"realised": _json_or_none(realised.get(sm)), "labelled": done.height, "predictions": labelled.height}
-    return out
+    return _with_counts({_CBPE_NAMES.get(k, k): e for k, e in est.items()}, labelled)
 
 
 def _estimate_loss(base: ModelQualityBaseline, labelled: pl.DataFrame) -> dict[str, dict[str, Any]]:
-    """DLE's estimates of MAE, MSE and RMSE over every prediction in the window, beside the
-    realised values over the labelled ones (null until labels arrive)."""
+    """DLE's estimates of MAE, MSE and RMSE over every prediction in the window, with room for
+    the realised values."""
     # a numeric feature read as text (capture payloads are text): unreadable values are missing
     # here (the data-quality monitor reports them), not a reason to fail the run
-    numeric = [f["name"] for f in base.dle.to_json()["model"]["features"] if f["kind"] == "numeric"]
     frame = labelled.with_columns(pl.col(c).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
-                                  for c in numeric if c in labelled.columns and labelled[c].dtype == pl.String)
-    est = base.dle.estimate(frame, y_pred="_prediction")
-    done = labelled.filter(pl.col("label").is_not_null())
-    realised: dict[str, float] = {}
-    if done.height:
-        y = _truth(done["label"], "Regression", Outputs(done["_prediction"], None), None)
-        realised = mq_metrics.regression_metrics(y.to_numpy(), done["_prediction"].to_numpy())
-    return {k: e.to_json() | {"realised": _json_or_none(realised.get(k)), "labelled": done.height, "predictions": labelled.height}
-            for k, e in est.items()}
+                                  for c in base.dle.numeric_features if c in labelled.columns and labelled[c].dtype == pl.String)
+    return _with_counts(base.dle.estimate(frame, y_pred="_prediction"), labelled)
+
+
+def _with_counts(estimates: dict[str, Any], labelled: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    done = int(labelled["label"].is_not_null().sum())
+    return {k: e.to_json() | {"realised": None, "labelled": done, "predictions": labelled.height} for k, e in estimates.items()}
+
+
+def _add_realised(estimated: dict[str, dict[str, Any]], statistics: dict[str, Any]) -> None:
+    """The realised value beside each estimate: the window's own statistics, computed once."""
+    if not estimated:
+        return
+    _, scalars = _scalars(statistics)
+    for name, entry in estimated.items():
+        if name in scalars:
+            entry["realised"] = _json_or_none(_as_float(scalars[name]["value"]))
 
 
 def _json_or_none(x: float | None) -> float | None:
