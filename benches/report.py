@@ -27,7 +27,7 @@ def table(path: str) -> str:
     for b in doc["benchmarks"]:
         group, impl = _key(b)
         groups[group].append((impl, b["stats"]["min"]))
-    lines = [f"| group | implementation | min time | ratio to driftline |", "|---|---|---|---|"]
+    lines = ["| group | implementation | min time | ratio to driftline |", "|---|---|---|---|"]
     for group in sorted(groups):
         rows = sorted(groups[group], key=lambda r: r[1])
         ours = next((t for impl, t in rows if impl == "driftline"), None)

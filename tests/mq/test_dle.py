@@ -28,7 +28,6 @@ import sklearn.metrics as sk
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from driftline import estimate as est
 from driftline.baseline import write_json
 from driftline.errors import EmptyInputError, InvalidArgumentError, InvalidInputError
 from driftline.estimate import DLE, Estimate

@@ -28,7 +28,6 @@ import pytest
 import scipy.stats as ss
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from driftline.errors import EmptyInputError, InvalidArgumentError
 from driftline.stats import KllSketch, KsSketchResult, ks_sketch
