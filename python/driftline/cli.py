@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,25 +174,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+@contextlib.contextmanager
+def _rows_progress() -> Iterator[Callable[[int], None] | None]:
+    """A callback that shows the rows profiled so far on a terminal (None elsewhere); the line
+    is ended when the block ends, however it ends."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+
+    def show(rows: int) -> None:
+        print(f"\r  profiled {rows:,} rows", end="", file=sys.stderr, flush=True)
+
+    try:
+        yield show
+    finally:
+        print(file=sys.stderr)
+
+
 def _baseline(args: argparse.Namespace) -> int:
     from driftline.baseline import suggest_baseline
     from driftline.errors import DriftlineError
 
-    def progress(rows: int) -> None:
-        print(f"\r  profiled {rows:,} rows", end="", file=sys.stderr, flush=True)
-
-    show = sys.stderr.isatty()
     try:
-        baseline, profile = suggest_baseline(
-            args.data, has_header=not args.no_header, batch_rows=args.batch_rows, progress=progress if show else None,
-            on_bad_record=args.on_bad_record,
-        )
+        with _rows_progress() as progress:
+            baseline, profile = suggest_baseline(
+                args.data, has_header=not args.no_header, batch_rows=args.batch_rows, progress=progress,
+                on_bad_record=args.on_bad_record,
+            )
     except DriftlineError as e:
         print(f"driftline baseline: error: {e}", file=sys.stderr)
         return 1
-    finally:
-        if show:
-            print(file=sys.stderr)
     baseline.write(args.out)
     print(f"baseline of {profile.item_count} rows, {len(profile.columns)} columns -> "
           f"{args.out / 'statistics.json'}, {args.out / 'constraints.json'}")
@@ -203,19 +215,12 @@ def _baseline(args: argparse.Namespace) -> int:
 def _monitor(args: argparse.Namespace) -> int:
     from driftline.monitor import run_monitor
 
-    def progress(rows: int) -> None:
-        print(f"\r  profiled {rows:,} rows", end="", file=sys.stderr, flush=True)
-
-    show = sys.stderr.isatty()
-    try:
+    with _rows_progress() as progress:
         run = run_monitor(
             args.baseline, args.data, out=args.out, start=args.start, end=args.end, on_bad_record=args.on_bad_record,
             has_header=not args.no_header, output_columns_position=args.output_columns_position,
-            baseline_data=args.baseline_data, alpha=args.alpha, fdr=args.fdr, progress=progress if show else None,
+            baseline_data=args.baseline_data, alpha=args.alpha, fdr=args.fdr, progress=progress,
         )
-    finally:
-        if show:
-            print(file=sys.stderr)
     print(f"{run.status}: {run.item_count} rows, {len(run.violations)} violations" + (f" ({run.reason})" if run.status == "Failed" else ""))
     for v in run.violations:
         print(f"  {v.feature_name}: {v.constraint_check_type}: {v.description}")
