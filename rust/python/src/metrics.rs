@@ -21,6 +21,18 @@ fn matrix<'a>(py: Python<'_>, cm: &'a PyReadonlyArray2<'_, u64>) -> PyResult<(&'
     Ok((cells, shape[0]))
 }
 
+/// The arguments of every binary ranking metric, borrowed as slices.
+type BinaryArgs<'a> = (&'a [bool], &'a [f64], Option<&'a [f64]>);
+
+fn binary<'a>(
+    py: Python<'_>,
+    y_true: &'a PyReadonlyArray1<'_, bool>,
+    y_score: &'a PyReadonlyArray1<'_, f64>,
+    sample_weight: &'a Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<BinaryArgs<'a>> {
+    Ok((slice(py, y_true, "y_true")?, slice(py, y_score, "y_score")?, optional(py, sample_weight, "sample_weight")?))
+}
+
 fn square(py: Python<'_>, cells: Vec<u64>, n: usize) -> PyResult<Bound<'_, PyArray2<u64>>> {
     cells.into_pyarray(py).reshape([n, n])
 }
@@ -60,7 +72,7 @@ fn roc_curve<'py>(
     y_score: PyReadonlyArray1<'py, f64>,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Curve<'py>> {
-    let (t, s, w) = (slice(py, &y_true, "y_true")?, slice(py, &y_score, "y_score")?, optional(py, &sample_weight, "sample_weight")?);
+    let (t, s, w) = binary(py, &y_true, &y_score, &sample_weight)?;
     let points = run(py, || m::RocCurvePoints::new(t, s, w))?;
     write_curve(py, points.max_len(), |a, b, c| [points.write(a, b, c); 3])
 }
@@ -74,7 +86,7 @@ fn roc_auc_score(
     y_score: PyReadonlyArray1<'_, f64>,
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<f64> {
-    let (t, s, w) = (slice(py, &y_true, "y_true")?, slice(py, &y_score, "y_score")?, optional(py, &sample_weight, "sample_weight")?);
+    let (t, s, w) = binary(py, &y_true, &y_score, &sample_weight)?;
     run(py, || m::roc_auc(t, s, w))
 }
 
@@ -87,7 +99,7 @@ fn precision_recall_curve<'py>(
     y_score: PyReadonlyArray1<'py, f64>,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Curve<'py>> {
-    let (t, s, w) = (slice(py, &y_true, "y_true")?, slice(py, &y_score, "y_score")?, optional(py, &sample_weight, "sample_weight")?);
+    let (t, s, w) = binary(py, &y_true, &y_score, &sample_weight)?;
     let points = run(py, || m::PrCurvePoints::new(t, s, w))?;
     write_curve(py, points.max_len(), |a, b, c| {
         let len = points.write(a, b, c);
@@ -104,7 +116,7 @@ fn average_precision_score(
     y_score: PyReadonlyArray1<'_, f64>,
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<f64> {
-    let (t, s, w) = (slice(py, &y_true, "y_true")?, slice(py, &y_score, "y_score")?, optional(py, &sample_weight, "sample_weight")?);
+    let (t, s, w) = binary(py, &y_true, &y_score, &sample_weight)?;
     run(py, || m::average_precision(t, s, w))
 }
 
