@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from driftline._outputs import write_json
 from driftline.errors import InvalidInputError
 from driftline.profile import ColumnProfile, Profile
 from driftline.stats import KllSketch
@@ -134,20 +133,6 @@ def suggest_constraints(profile: Profile) -> dict[str, Any]:
             entry["string_constraints"] = {"domains": sorted(col.categories)}
         features.append(entry)
     return {"version": 0.0, "features": features, "monitoring_config": json.loads(json.dumps(DEFAULT_MONITORING_CONFIG))}
-
-
-def write_json(path: Path, obj: Any) -> None:
-    """Write JSON atomically (temporary file in the same folder, then rename), deterministically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=2, ensure_ascii=False, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass

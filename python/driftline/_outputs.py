@@ -1,0 +1,108 @@
+"""Output folders: what a command may write where, staged and atomic.
+
+One rule for every command that writes a folder (baselines and monitor runs): the folder must
+be new, empty, or hold only files this kind of output writes (an earlier run of the same kind,
+which the new one replaces). A folder holding anything else (a baseline's ``constraints.json``
+beside a monitor's output, captured data, a user's files) is refused before any work is done,
+so a run can never overwrite or delete a file it did not write. Files are written to a staging
+folder inside the output folder and renamed into place only when all of them are written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from driftline.errors import InvalidArgumentError
+
+__all__ = ["OutputFolder", "write_json"]
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write JSON atomically (temporary file in the same folder, then rename), deterministically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=2, ensure_ascii=False, allow_nan=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _paths(inputs: Iterable[Any]) -> list[Path]:
+    out = []
+    for i in inputs:
+        if isinstance(i, str | os.PathLike):
+            try:
+                out.append(Path(i).resolve())
+            except (OSError, RuntimeError):
+                continue
+    return out
+
+
+class OutputFolder:
+    """The folder ``out`` for an output of kind ``what`` (e.g. ``"monitor run"``) made of the
+    files ``names``. Construction checks the folder (raises :class:`InvalidArgumentError`
+    naming the path and the reason); :meth:`publish` writes the files atomically."""
+
+    def __init__(self, out: str | os.PathLike[str], names: Collection[str], what: str, inputs: Iterable[Any] = (),
+                 argument: str = "out") -> None:
+        self.path = Path(out)
+        self.names = frozenset(names)
+        self.what = what
+        where = f"{argument} {str(self.path)!r}"
+        if self.path.exists() and not self.path.is_dir():
+            raise InvalidArgumentError(f"{where} is a file, not a folder")
+        resolved = self.path.resolve()
+        for src in _paths(inputs):
+            if resolved == src or (src.is_dir() and src in resolved.parents):
+                raise InvalidArgumentError(f"{where} is inside the input {str(src)!r}: choose a folder of its own")
+        if self.path.is_dir():
+            try:
+                entries = sorted(os.listdir(self.path))
+            except OSError as e:
+                raise InvalidArgumentError(f"{where} cannot be read: {e.strerror}") from None
+            foreign = [e for e in entries if e not in self.names and not e.startswith(".staging-")]
+            if foreign:
+                shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+                raise InvalidArgumentError(
+                    f"{where} already holds files a {what} does not write ({shown}); a {what} writes only into a new, empty "
+                    f"or earlier {what}'s folder, so it never overwrites or deletes another file")
+        else:
+            try:
+                self.path.mkdir(parents=True)
+            except FileExistsError:
+                raise InvalidArgumentError(f"{where} cannot be created: a part of the path is a file") from None
+            except NotADirectoryError:
+                raise InvalidArgumentError(f"{where} cannot be created: a part of the path is a file") from None
+            except OSError as e:
+                raise InvalidArgumentError(f"{where} cannot be created: {e.strerror}") from None
+        if not os.access(self.path, os.W_OK | os.X_OK):
+            raise InvalidArgumentError(f"{where} is not writable")
+
+    def publish(self, files: Mapping[str, Any]) -> None:
+        """Write ``files`` (name -> JSON document) into the folder: all staged first, then renamed
+        into place; an earlier run's files of this kind that this one does not write are removed
+        (they would describe another run). If writing a file fails, nothing in the folder has changed."""
+        unknown = set(files) - self.names
+        if unknown:
+            raise ValueError(f"not an output of a {self.what}: {sorted(unknown)}")  # a bug in the caller
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.path))
+        try:
+            for name, doc in files.items():
+                write_json(staging / name, doc)
+            for name in sorted(self.names - set(files)):
+                (self.path / name).unlink(missing_ok=True)
+            # the run's record last: when it is there, the files it describes are too
+            for name in sorted(files, key=lambda n: (n == "monitoring_run.json", n)):
+                os.replace(staging / name, self.path / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
