@@ -28,20 +28,21 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from driftline import stats
-from driftline.baseline import Baseline, BaselineFeature, load_baseline, statistics_json, write_json
-from driftline.errors import DriftlineError
+from driftline._outputs import OutputFolder
+from driftline.baseline import Baseline, BaselineFeature, load_baseline, statistics_json
+from driftline.errors import BadRecordError, DriftlineError, InvalidArgumentError
+from driftline.io._layout import check_window, to_utc
 from driftline.profile import ColumnProfile, Profile
 
 __all__ = ["MonitorRun", "Violation", "DriftTest", "run_monitor", "ROBUST_C"]
@@ -49,6 +50,7 @@ __all__ = ["MonitorRun", "Violation", "DriftTest", "run_monitor", "ROBUST_C"]
 ROBUST_C = 1.8  # Deequ 2.0.2's constant: c(alpha) for alpha ~ 0.003
 NUMERIC = ("Integral", "Fractional")
 Status = Literal["Completed", "CompletedWithViolations", "Failed"]
+RUN_FILES = ("statistics.json", "constraint_violations.json", "metrics.json", "drift.json", "monitoring_run.json")
 
 
 @dataclass(frozen=True)
@@ -314,7 +316,8 @@ def _binned(base: BaselineFeature, edges: np.ndarray, values: np.ndarray | None,
 
 def _wasserstein_from_sketches(a: Any, b: Any, grid: int = 1000) -> float:
     q = (np.arange(grid) + 0.5) / grid
-    return float(np.mean(np.abs(a.quantiles(q) - b.quantiles(q))))
+    with np.errstate(all="ignore"):  # huge magnitudes overflow to inf: the caller drops a non-finite distance
+        return float(np.mean(np.abs(a.quantiles(q) - b.quantiles(q))))
 
 
 def _bh(pvalues: list[float]) -> list[float]:
@@ -329,6 +332,64 @@ def _bh(pvalues: list[float]) -> list[float]:
     return out.tolist()
 
 
+def _chi2_isf(alpha: float, dof: int) -> float:
+    """The upper-``alpha`` quantile of chi-square(``dof``), by bisection on the core's survival
+    function (to 1e-12 relative)."""
+    from driftline import _core
+
+    lo, hi = 0.0, max(1.0, float(dof))
+    while _core.chi2_sf(hi, dof) > alpha:
+        lo, hi = hi, 2 * hi
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if _core.chi2_sf(mid, dof) > alpha:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-12 * hi:
+            break
+    return hi
+
+
+def _divergence_thresholds(n: float, m: float, bins: int, alpha: float) -> tuple[float, float]:
+    """PSI and Jensen-Shannon (base-2 distance) thresholds whose false-positive rate on clean data
+    is ``alpha`` (asymptotically): with no drift, ``PSI * nm/(n+m)`` is chi-square with
+    ``bins - 1`` degrees of freedom, and the Jensen-Shannon divergence in nats is ``PSI / 8``
+    (both are Pearson's statistic to second order). The conventional 0.2 and 0.1 are kept as
+    floors, so large samples keep the usual rule."""
+    q = _chi2_isf(alpha, max(bins - 1, 1)) * (1 / n + 1 / m)
+    return max(PSI_THRESHOLD, q), max(JS_THRESHOLD, math.sqrt(q / (8 * math.log(2))))
+
+
+def _ks_critical(n: float, m: float, alpha: float) -> float:
+    """The asymptotic two-sample KS critical value ``sqrt(-ln(alpha/2)/2) * sqrt((n+m)/(nm))``."""
+    return math.sqrt(-math.log(alpha / 2) / 2) * math.sqrt((n + m) / (n * m))
+
+
+def _wasserstein_threshold(base: BaselineFeature, n: float, m: float, alpha: float) -> float:
+    """A threshold for ``W1 / std`` with false-positive rate about ``alpha`` on clean data.
+
+    With no drift ``sqrt(nm/(n+m)) * W1`` tends to ``T = integral |B(F(x))| dx`` (B a Brownian
+    bridge), whose mean is ``sqrt(2/pi) * S`` and whose standard deviation is at most
+    ``sqrt(1 - 2/pi) * S``, with ``S = integral sqrt(F(1-F)) dx`` taken from the baseline's
+    quantiles; the threshold is that mean plus the normal quantile times that bound."""
+    assert base.kll is not None
+    u = np.linspace(0.0005, 0.9995, 2000)
+    q = base.kll.quantiles(u)
+    mid = 0.5 * (u[1:] + u[:-1])
+    with np.errstate(all="ignore"):
+        s = float(np.sum(np.sqrt(mid * (1 - mid)) * np.diff(q)))
+    z = NormalDist().inv_cdf(1 - alpha)
+    t = (math.sqrt(2 / math.pi) + z * math.sqrt(1 - 2 / math.pi)) * s / math.sqrt(n * m / (n + m))
+    spread = base.std_dev or 0.0
+    return max(WASSERSTEIN_THRESHOLD, t / spread) if spread > 0 and math.isfinite(t / spread) else WASSERSTEIN_THRESHOLD
+
+
+PSI_THRESHOLD = 0.2  # the industry's rule of thumb; raised for small samples, see _divergence_thresholds
+JS_THRESHOLD = 0.1
+WASSERSTEIN_THRESHOLD = 0.1
+
+
 def _drift_table(
     baseline: Baseline,
     current: Profile,
@@ -338,45 +399,62 @@ def _drift_table(
     alpha: float,
     fdr: bool,
 ) -> list[DriftTest]:
+    """Every applicable test per feature. The default tests (which decide the run's verdict) are
+    SageMaker's robust L-infinity checks, or a p-value test for small samples; p-values are
+    adjusted across features (Benjamini-Hochberg) unless ``fdr`` is off, so a clean run raises a
+    p-value flag with probability at most ``alpha``. Every other test's threshold is calibrated
+    to the sample sizes, so that its false-positive rate per feature on clean data is about
+    ``alpha`` (the note says how)."""
     cfg = baseline.monitoring_config
     rows: list[DriftTest] = []
+    calibrated = f"calibrated: false-positive rate ~{alpha:g} per feature on clean data"
     for name, feat in baseline.features.items():
         cur = current.columns.get(name)
         if cur is None or cur.num_present == 0:
             continue
-        if feat.inferred_type in NUMERIC and feat.kll is not None and cur.kll is not None and not cur.kll.is_empty:
+        if feat.inferred_type in NUMERIC and feat.kll is not None and not feat.kll.is_empty \
+                and cur.kll is not None and not cur.kll.is_empty:
             limit = _threshold(cfg, feat, "comparison_threshold")
             got = _kll_linf(feat, cur, robust=True)
             assert got is not None
             robust_value, simple, bound = got
-            small = min(feat.kll.n, cur.kll.n) <= 1000 and name in baseline_raw and name in raw
+            n, m = float(feat.kll.n), float(cur.kll.n)
+            small = min(n, m) <= 1000 and name in baseline_raw and name in raw
             rows.append(DriftTest(name, "ks_sketch_robust", robust_value, None, limit, robust_value > limit, default=not small,
                                   note=f"L-infinity between KLL sketches minus {ROBUST_C}*sqrt((n+m)/(nm)) (SageMaker Robust)"))
-            rows.append(DriftTest(name, "ks_sketch", simple, None, limit, simple > limit,
-                                  note=f"error bound +/-{bound:.4g} (KLL rank error of both sketches)"))
-            if name in baseline_raw and name in raw:
+            ks_limit = max(limit, _ks_critical(n, m, alpha) + bound)
+            rows.append(DriftTest(name, "ks_sketch", simple, None, ks_limit, simple > ks_limit,
+                                  note=f"error bound +/-{bound:.4g} (KLL rank error of both sketches); threshold: max(constraint, "
+                                       f"KS critical value at alpha + bound), {calibrated}"))
+            if name in baseline_raw and name in raw and len(baseline_raw[name]) and len(raw[name]):
                 ks = stats.ks_2samp(baseline_raw[name], raw[name])
                 rows.append(DriftTest(name, "ks_2samp", ks.statistic, ks.pvalue, alpha, ks.pvalue < alpha, default=small))
             edges = _bins(feat)
             if edges is not None:
                 e, a = _binned(feat, edges, raw.get(name), cur)
                 if e.sum() > 0 and a.sum() > 0:
+                    psi_limit, js_limit = _divergence_thresholds(n, m, len(e), alpha)
                     psi = stats.psi(e, a)
-                    rows.append(DriftTest(name, "psi", psi, None, 0.2, psi > 0.2, note="baseline deciles; empty bins floored at 1e-4"))
+                    rows.append(DriftTest(name, "psi", psi, None, psi_limit, psi > psi_limit,
+                                          note=f"baseline deciles; proportions below 1e-4 raised to 1e-4; {calibrated}"))
                     js = stats.jensenshannon(e, a, base=2)
-                    rows.append(DriftTest(name, "jensenshannon", js, None, 0.1, js > 0.1, note="base 2, baseline deciles"))
+                    rows.append(DriftTest(name, "jensenshannon", js, None, js_limit, js > js_limit,
+                                          note=f"base 2, baseline deciles; {calibrated}"))
             spread = feat.std_dev or 0.0
             if spread > 0:
-                if name in baseline_raw and name in raw:
+                if name in baseline_raw and name in raw and len(baseline_raw[name]) and len(raw[name]):
                     w = stats.wasserstein_distance(baseline_raw[name], raw[name])
                 else:
                     w = _wasserstein_from_sketches(feat.kll, cur.kll)
-                rows.append(DriftTest(name, "wasserstein_normed", w / spread, None, 0.1, w / spread > 0.1,
-                                      note="W1 / baseline std_dev"))
+                normed = w / spread
+                if math.isfinite(normed):  # a spread below ~1e-308 overflows: no row rather than a null with a verdict
+                    w_limit = _wasserstein_threshold(feat, n, m, alpha)
+                    rows.append(DriftTest(name, "wasserstein_normed", normed, None, w_limit, normed > w_limit,
+                                          note=f"W1 / baseline std_dev; {calibrated} (normal approximation)"))
         elif feat.categories and cur.categories:
             limit = _threshold(cfg, feat, "categorical_comparison_threshold")
             names, b, c = _frequencies(feat, cur)
-            n, m = b.sum(), c.sum()
+            n, m = float(b.sum()), float(c.sum())
             small = m <= 1000
             simple = stats.linf(b, c)
             robust_value = max(0.0, simple - ROBUST_C * math.sqrt((n + m) / (n * m)))
@@ -386,10 +464,13 @@ def _drift_table(
                 chi = stats.chi2_contingency(np.vstack([b, c]), correction=False)
                 rows.append(DriftTest(name, "chi2_contingency", chi.statistic, chi.pvalue, alpha, chi.pvalue < alpha, default=small,
                                       note=f"dof {chi.dof}; baseline vs window counts"))
+            psi_limit, js_limit = _divergence_thresholds(n, m, len(names), alpha)
             js = stats.jensenshannon(b, c, base=2)
-            rows.append(DriftTest(name, "jensenshannon", js, None, 0.1, js > 0.1, note="base 2, category frequencies"))
+            rows.append(DriftTest(name, "jensenshannon", js, None, js_limit, js > js_limit,
+                                  note=f"base 2, category frequencies; {calibrated}"))
             psi = stats.psi(b, c)
-            rows.append(DriftTest(name, "psi", psi, None, 0.2, psi > 0.2, note="categories; empty floored at 1e-4"))
+            rows.append(DriftTest(name, "psi", psi, None, psi_limit, psi > psi_limit,
+                                  note=f"categories; proportions below 1e-4 raised to 1e-4; {calibrated}"))
     if fdr:
         tested = [r for r in rows if r.pvalue is not None]
         if tested:
@@ -415,14 +496,6 @@ def _metrics(current: Profile, drift_values: dict[str, float], emit: bool) -> li
 
 
 # -- the run -----------------------------------------------------------------------------------
-
-
-def _as_time(t: datetime | str | None) -> datetime | None:
-    if t is None:
-        return None
-    if isinstance(t, str):
-        t = datetime.fromisoformat(t.replace("Z", "+00:00"))
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def _numeric_values(frame: pl.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
@@ -452,7 +525,7 @@ def run_monitor(
     output_columns_position: Literal["START", "END"] = "START",
     baseline_data: Any = None,
     alpha: float = 0.05,
-    fdr: bool = False,
+    fdr: bool = True,
     dataset_drift_share: float = 0.5,
     batch_rows: int = 500_000,
     progress: Callable[[int], None] | None = None,
@@ -461,10 +534,25 @@ def run_monitor(
     in-memory table) in the window [start, end), against ``baseline``; write the outputs to
     ``out`` when given. A table on disk streams through in batches of ``batch_rows``, so it
     may be larger than memory. ``baseline_data`` (the raw training data) enables exact KS and
-    Wasserstein tests in the drift table. ``progress`` is called with the rows profiled so far
-    after each batch. Never raises for bad data: the run is Failed with its reason instead."""
-    run = MonitorRun(status="Failed", start=_as_time(start), end=_as_time(end))
-    staging: Path | None = None
+    Wasserstein tests in the drift table. ``alpha`` is the false-positive rate of the drift
+    table's p-value tests (adjusted across features with Benjamini-Hochberg unless ``fdr`` is
+    False) and of its calibrated distance thresholds. ``progress`` is called with the rows
+    profiled so far after each batch.
+
+    Bad arguments (a time that is not ISO 8601, ``alpha`` outside (0, 1), an ``out`` that is a
+    file or holds files a monitor run does not write, such as a baseline or the input data)
+    raise :class:`~driftline.errors.InvalidArgumentError` before anything is read or written.
+    Bad data never raises: the run is Failed with its reason, and ``out`` then holds only
+    ``monitoring_run.json``."""
+    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
+        raise InvalidArgumentError(f"alpha (--alpha) must be between 0 and 1 (exclusive), got {alpha!r}")
+    if not (isinstance(dataset_drift_share, float | int) and 0 < dataset_drift_share <= 1):
+        raise InvalidArgumentError(f"dataset_drift_share must be in (0, 1], got {dataset_drift_share!r}")
+    if not (isinstance(batch_rows, int) and batch_rows >= 1):
+        raise InvalidArgumentError(f"batch_rows (--batch-rows) must be a positive whole number, got {batch_rows!r}")
+    run = MonitorRun(status="Failed", start=to_utc(start, "start (--start)"), end=to_utc(end, "end (--end)"))
+    check_window(run.start, run.end)
+    folder = None if out is None else OutputFolder(out, RUN_FILES, "monitor run", inputs=[baseline, data, baseline_data], argument="out (--out)")
     try:
         base = load_baseline(baseline)
         numeric = [n for n, f in base.features.items() if f.inferred_type in NUMERIC]
@@ -490,31 +578,28 @@ def run_monitor(
         run.metrics = _metrics(current, drift_values, str(cfg.get("emit_metrics", "Enabled")) == "Enabled")
         run.status = "CompletedWithViolations" if run.violations else "Completed"
         run.reason = f"Job completed successfully with {len(run.violations)} violations." if run.violations else ""
-        if out is not None:
-            out_dir = Path(out)
-            out_dir.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-            write_json(staging / "statistics.json", run.statistics)
-            write_json(staging / "constraint_violations.json", {"violations": [v.to_json() for v in run.violations]})
-            write_json(staging / "metrics.json", {"metrics": run.metrics})
-            write_json(staging / "drift.json", {
-                "alpha": alpha, "fdr": fdr, "dataset_drift": run.dataset_drift,
-                "drifted_features": run.drifted_features, "tests": [d.to_json() for d in run.drift]})
-            for f in sorted(staging.iterdir()):
-                f.replace(out_dir / f.name)
     except Exception as e:  # a run records Failed with its reason instead of dying half-written
         run.status = "Failed"
+        if isinstance(e, BadRecordError):
+            run.bad_records, run.bad_records_summary = e.report.total, e.report.summary()
         run.reason = str(e) if isinstance(e, DriftlineError | OSError | ValueError) else f"internal error: {type(e).__name__}: {e}"
         run.violations, run.drift, run.metrics = [], [], []
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-    if out is not None:
-        out_dir = Path(out)
-        if run.status == "Failed":
-            for name in ("statistics.json", "constraint_violations.json", "metrics.json", "drift.json"):
-                (out_dir / name).unlink(missing_ok=True)
-        write_json(out_dir / "monitoring_run.json", run.summary())
+    if folder is not None:
+        files: dict[str, Any] = {"monitoring_run.json": run.summary()}
+        if run.status != "Failed":
+            files.update({
+                "statistics.json": run.statistics,
+                "constraint_violations.json": {"violations": [v.to_json() for v in run.violations]},
+                "metrics.json": {"metrics": run.metrics},
+                "drift.json": {"alpha": alpha, "fdr": fdr, "dataset_drift": run.dataset_drift,
+                               "drifted_features": run.drifted_features, "tests": [d.to_json() for d in run.drift]},
+            })
+        try:
+            folder.publish(files)
+        except (ValueError, OSError) as e:  # e.g. a disk that filled up: the run fails, its outputs are not half there
+            run.status, run.reason = "Failed", f"writing the outputs failed: {e}"
+            run.violations, run.drift, run.metrics = [], [], []
+            folder.publish({"monitoring_run.json": run.summary()})
     return run
 
 
