@@ -6,11 +6,21 @@ module only turns labels into class codes, vectorised. Values equal scikit-learn
 (tests/metrics/test_metrics.py), most of them to the last bit: the core follows scikit-learn
 operation by operation and sums in numpy's pairwise order.
 
+Positive label of the binary curve functions, as scikit-learn 1.9 (checked by running it):
+``roc_auc_score`` takes the larger of exactly two labels (sorted: ``{0, 2}`` -> 2, ``{"a", "b"}``
+-> ``"b"``), as its ``label_binarize`` does; ``roc_curve``, ``precision_recall_curve`` and
+``average_precision_score`` need labels {0, 1} or {-1, 1} (or booleans) unless ``pos_label`` is
+given, and raise otherwise, as scikit-learn does.
+
 Differences from scikit-learn: where it warns and returns NaN or a meaningless curve (only one
 class in ``y_true``, or every sample of a class with zero weight) these functions raise
 :class:`~driftline.errors.InvalidArgumentError`; NaN or infinite scores raise with the index;
 negative sample weights raise :class:`~driftline.errors.InvalidCountError`. ``labels``, where
 given, must hold every label that occurs (scikit-learn would drop the others).
+:func:`classification_metrics` instead keeps every metric that is defined: with one class in
+``y_true`` its ``auc`` is NaN (scikit-learn's value, without the warning) and the curves are left
+out, and a rate whose denominator is empty (TNR and FPR without negatives, TPR and FNR without
+positives) is NaN, not 0 or 1.
 
 :func:`classification_metrics` and :func:`regression_metrics` return dicts keyed by SageMaker
 Model Monitor's metric names (``binary_classification_metrics``,
@@ -19,6 +29,7 @@ Model Monitor's metric names (``binary_classification_metrics``,
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -69,11 +80,12 @@ def _values(x: Any, name: str) -> npt.NDArray[Any]:
     return arr
 
 
-def _binary_truth(y_true: Any, pos_label: Any) -> npt.NDArray[np.bool_]:
-    """``y_true == pos_label`` as booleans; without ``pos_label`` the labels must be {0, 1} or {-1, 1}.
+def _binary_truth(y_true: Any, pos_label: Any, infer: bool = False) -> npt.NDArray[np.bool_]:
+    """``y_true == pos_label`` as booleans; without ``pos_label`` the labels must be {0, 1} or
+    {-1, 1}, or with ``infer`` (``roc_auc_score``'s rule) any two labels, the larger positive.
 
-    O(n) checks, never ``np.isin`` or ``np.unique`` (either costs more than the metric's kernel):
-    booleans pass as they are, integers by their range, floats by comparisons.
+    O(n) checks, never ``np.isin`` or ``np.unique`` on the common path (either costs more than
+    the metric's kernel): booleans pass as they are, integers by their range, floats by comparisons.
     """
     y = _values(y_true, "y_true")
     if pos_label is not None:
@@ -82,6 +94,8 @@ def _binary_truth(y_true: Any, pos_label: Any) -> npt.NDArray[np.bool_]:
     if kind == "b":
         return np.ascontiguousarray(y)
     if kind not in "iuf":
+        if infer:
+            return _larger_of_two(y)
         raise InvalidArgumentError("`y_true` has non-numeric labels: give pos_label")
     positive: npt.NDArray[np.bool_] = np.equal(y, 1)
     if kind in "iu" and len(y):
@@ -90,15 +104,35 @@ def _binary_truth(y_true: Any, pos_label: Any) -> npt.NDArray[np.bool_]:
     else:  # NaN fails both comparisons
         binary = bool((positive | (y == 0)).all() or (positive | (y == -1)).all())
     if not binary:
+        if infer:
+            return _larger_of_two(y)
         raise InvalidArgumentError("`y_true` labels are not {0, 1} or {-1, 1}: give pos_label")
     return positive
 
 
+def _larger_of_two(y: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """``y == max(labels)`` when ``y`` holds exactly two labels (scikit-learn's ``roc_auc_score``
+    binarises with the sorted labels, the last one positive); else an error naming them."""
+    if y.dtype.kind == "f":
+        if np.isnan(y).any():
+            raise InvalidArgumentError(f"`y_true` holds NaN at index {int(np.flatnonzero(np.isnan(y))[0])}: give labels, not missing values")
+        if (y != np.round(y)).any():  # scikit-learn: "continuous format is not supported"
+            raise InvalidArgumentError("`y_true` holds non-integral numbers (continuous, not labels): give pos_label")
+    try:
+        labels = np.unique(y)
+    except TypeError:  # mixed types (e.g. str and int in an object array) have no order
+        raise InvalidArgumentError("`y_true` mixes label types that cannot be sorted: give pos_label") from None
+    if len(labels) != 2:
+        shown = ", ".join(repr(v) for v in labels.tolist()[:5]) + (", ..." if len(labels) > 5 else "")
+        raise InvalidArgumentError(f"`y_true` has {len(labels)} labels ({shown}); a binary metric needs two: give pos_label")
+    return np.ascontiguousarray(y == labels[1], dtype=np.bool_)
+
+
 def _binary_args(
-    y_true: Any, y_score: Any, pos_label: Any, sample_weight: Any
+    y_true: Any, y_score: Any, pos_label: Any, sample_weight: Any, infer: bool = False
 ) -> tuple[npt.NDArray[np.bool_], F64Array, F64Array | None]:
     weights = None if sample_weight is None else to_counts(sample_weight, "sample_weight")
-    return _binary_truth(y_true, pos_label), to_float64(y_score, "y_score"), weights
+    return _binary_truth(y_true, pos_label, infer), to_float64(y_score, "y_score"), weights
 
 
 def roc_curve(
@@ -114,8 +148,9 @@ def roc_curve(
 
 def roc_auc_score(y_true: Any, y_score: Any, *, pos_label: Any = None, sample_weight: Any = None) -> float:
     """Area under the ROC curve (trapezoid rule; tied scores count 1/2), as
-    ``sklearn.metrics.roc_auc_score`` for binary ``y_true``."""
-    return _core.roc_auc_score(*_binary_args(y_true, y_score, pos_label, sample_weight))
+    ``sklearn.metrics.roc_auc_score`` for binary ``y_true``: without ``pos_label`` the larger of
+    the two labels is the positive class (``{0, 2}`` -> 2, ``{"no", "yes"}`` -> ``"yes"``)."""
+    return _core.roc_auc_score(*_binary_args(y_true, y_score, pos_label, sample_weight, infer=True))
 
 
 def precision_recall_curve(
@@ -249,7 +284,9 @@ def classification_metrics(
     reports it), ``false_positive_rate``, ``false_negative_rate`` (``1 - tpr``), ``f0_5``,
     ``f1``, ``f2``, the ``*_best_constant_classifier`` values of always predicting the positive
     class (as SageMaker's documented example), and with ``y_score`` ``auc`` and the ROC and PR
-    curves. Multiclass: ``confusion_matrix``, ``accuracy``, ``weighted_{recall, precision, f0_5,
+    curves. A rate over no rows is NaN (TNR and FPR without negatives, TPR and FNR without
+    positives); with one class in ``y_true`` ``auc`` is NaN and the curves are left out, every
+    other metric is kept (precision, recall and F-scores follow ``zero_division=0``). Multiclass: ``confusion_matrix``, ``accuracy``, ``weighted_{recall, precision, f0_5,
     f1, f2}`` and their best-constant values for always predicting the most frequent true label.
     """
     lab, cm = _matrix(y_true, y_pred, labels)
@@ -276,8 +313,9 @@ def classification_metrics(
     fn = int(cm[pos].sum()) - tp
     fp = int(cm[:, pos].sum()) - tp
     tn = int(cm.sum()) - tp - fn - fp
-    tpr = tp / (tp + fn) if tp + fn else 0.0
-    fpr = fp / (fp + tn) if fp + tn else 0.0
+    # a rate over no rows is undefined (NaN), not 0 or 1: no positives, no TPR/FNR; no negatives, no TNR/FPR
+    tpr = tp / (tp + fn) if tp + fn else math.nan
+    fpr = fp / (fp + tn) if fp + tn else math.nan
     out |= {
         "true_positive_rate": tpr,
         "true_negative_rate": 1.0 - fpr,
@@ -287,6 +325,12 @@ def classification_metrics(
     if y_score is not None:
         y_bin = np.ascontiguousarray(_values(y_true, "y_true") == lab[pos], dtype=np.bool_)
         score = to_float64(y_score, "y_score")
+        if len(score) != len(y_bin):
+            raise LengthMismatchError(f"`y_true` and `y_score` must have the same length, got {len(y_bin)} and {len(score)}")
+        if tp + fn == 0 or tp + fn == len(y_bin):
+            # one class in y_true: no ROC or PR curve, AUC undefined (scikit-learn: nan and a warning)
+            out["auc"] = math.nan
+            return out
         fpr_c, tpr_c, _ = _core.roc_curve(y_bin, score, None)
         prec_c, rec_c, _ = _core.precision_recall_curve(y_bin, score, None)
         out["auc"] = _core.roc_auc_score(y_bin, score, None)

@@ -424,9 +424,12 @@ def _weighted_scalars(enc: _Encoded, w: npt.NDArray[np.float64]) -> dict[str, np
     fp = predicted[:, pos] - tp
     tn = total - tp - fn - fp
     rec, prec = _div(tp, tp + fn), _div(tp, tp + fp)
-    fpr = _div(fp, fp + tn)
-    out |= {"recall": rec, "precision": prec, "accuracy": accuracy, "true_positive_rate": rec, "true_negative_rate": 1 - fpr,
-            "false_positive_rate": fpr, "false_negative_rate": 1 - rec}
+    # rates over no rows are NaN (as driftline.metrics); recall and precision keep zero_division=0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tpr = np.where(tp + fn > 0, tp / np.where(tp + fn > 0, tp + fn, 1), np.nan)
+        fpr = np.where(fp + tn > 0, fp / np.where(fp + tn > 0, fp + tn, 1), np.nan)
+    out |= {"recall": rec, "precision": prec, "accuracy": accuracy, "true_positive_rate": tpr, "true_negative_rate": 1 - fpr,
+            "false_positive_rate": fpr, "false_negative_rate": 1 - tpr}
     for name, beta in (("f0_5", 0.5), ("f1", 1.0), ("f2", 2.0)):
         out[name] = _fbeta(prec, rec, beta)
     p_share = _div(tp + fn, total)
@@ -563,7 +566,7 @@ def model_quality_statistics(
         main = mq_metrics.classification_metrics(
             t_series.to_numpy(), p_series.to_numpy(),
             labels=np.array(classes, dtype=object),
-            y_score=None if s_series is None or problem_type != "BinaryClassification" or t_series.n_unique() < 2 else s_series.to_numpy(),
+            y_score=None if s_series is None or problem_type != "BinaryClassification" else s_series.to_numpy(),
             pos_label=positive_label, problem_type=problem_type,
         )
     enc = _encode(problem_type, t_series, p_series, s_series if "auc" in main else None, positive_label,
@@ -774,7 +777,9 @@ def suggest_model_quality_baseline(
         missing = [f for f in dle_features if f not in frame.columns]
         if missing:
             raise InvalidArgumentError(f"dle_features {missing} name no column; the data has {', '.join(frame.columns)}")
-        design = frame.select(list(dle_features)).with_columns(_y=y_true, _pred=outputs.prediction)
+        # built from the label and the prediction, the features added beside: with no features,
+        # frame.select([]) would have no rows to add the columns to
+        design = pl.DataFrame([y_true.alias("_y"), outputs.prediction.alias("_pred")]).hstack(frame.select(list(dle_features)))
         dle = DLE(features=list(dle_features), seed=seed).fit(design, y_true="_y", y_pred="_pred")
     elif dle_features:
         raise InvalidArgumentError("dle_features apply to Regression problems only")

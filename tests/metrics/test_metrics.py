@@ -9,6 +9,7 @@ far below 1e-12.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -87,8 +88,71 @@ def test_binary_labels_and_pos_label() -> None:
     s = np.array([0.1, 0.8, 0.4, 0.4, 0.9])
     assert m.roc_auc_score(y, s, pos_label="yes") == sk.roc_auc_score(y == "yes", s)
     assert m.roc_auc_score(np.array([-1, 1, 1, -1]), s[:4]) == sk.roc_auc_score([-1, 1, 1, -1], s[:4])
+    # roc_auc_score infers the positive label as scikit-learn does (the larger of two); the curves do not
+    assert m.roc_auc_score(y, s) == sk.roc_auc_score(y, s)
+    for f in (m.roc_curve, m.precision_recall_curve, m.average_precision_score):
+        with pytest.raises(InvalidArgumentError, match="pos_label"):
+            f(y, s)
+
+
+@pytest.mark.parametrize("labels", [(0, 2), (-3, 7), (0.0, 2.0), ("a", "b"), ("0", "1"), ("no", "yes"), (False, True)])
+def test_roc_auc_infers_the_larger_of_two_labels_as_sklearn(labels: tuple[Any, Any]) -> None:
+    rng = np.random.default_rng(11)
+    codes = rng.integers(0, 2, 400)
+    y = np.array(labels)[codes]
+    s = np.round(rng.random(400) * 0.6 + 0.3 * codes, 2)
+    assert m.roc_auc_score(y, s) == pytest.approx(sk.roc_auc_score(y, s), abs=1e-12)
+    # scikit-learn's other binary functions need {0, 1} / {-1, 1} or pos_label; so do these
+    for ours, theirs in ((m.roc_curve, sk.roc_curve), (m.precision_recall_curve, sk.precision_recall_curve),
+                         (m.average_precision_score, sk.average_precision_score)):
+        try:
+            want = theirs(y, s)
+        except ValueError:
+            with pytest.raises(InvalidArgumentError, match="pos_label"):
+                ours(y, s)
+        else:
+            got = ours(y, s)
+            pairs = zip(got, want, strict=True) if isinstance(want, tuple) else [(got, want)]
+            for a, b in pairs:
+                assert np.allclose(a, b, atol=1e-12)
+
+
+def test_roc_auc_with_three_labels_or_unsortable_labels_raises() -> None:
+    s = np.array([0.1, 0.5, 0.9, 0.3])
+    with pytest.raises(InvalidArgumentError, match="3 labels.*pos_label"):
+        m.roc_auc_score(np.array(["a", "b", "c", "a"]), s)
     with pytest.raises(InvalidArgumentError, match="pos_label"):
-        m.roc_auc_score(y, s)
+        m.roc_auc_score(np.array(["a", 1, "a", 1], dtype=object), s)
+    with pytest.raises(InvalidArgumentError, match="index 1"):
+        m.roc_auc_score(np.array([0.0, np.nan, 2.0, 2.0]), s)
+    # non-integral numbers are continuous targets to scikit-learn ("continuous format is not supported")
+    with pytest.raises(ValueError, match="continuous"):
+        sk.roc_auc_score(np.array([0.0, 2.5, 2.5, 0.0]), s)
+    with pytest.raises(InvalidArgumentError, match="continuous.*pos_label"):
+        m.roc_auc_score(np.array([0.0, 2.5, 2.5, 0.0]), s)
+
+
+def test_classification_metrics_with_one_class_keeps_every_defined_metric() -> None:
+    # every row positive: accuracy, precision, recall, F are defined; TNR/FPR and AUC are not
+    y = np.array([1, 1, 1, 1, 1])
+    p = np.array([1, 0, 1, 1, 0])
+    s = np.array([0.9, 0.2, 0.8, 0.7, 0.4])
+    out = m.classification_metrics(y, p, labels=[0, 1], y_score=s, problem_type="BinaryClassification")
+    assert out["accuracy"] == sk.accuracy_score(y, p)
+    assert out["recall"] == sk.recall_score(y, p) and out["precision"] == sk.precision_score(y, p)
+    assert out["f1"] == sk.f1_score(y, p)
+    assert out["true_positive_rate"] == sk.recall_score(y, p) and out["false_negative_rate"] == pytest.approx(1 - sk.recall_score(y, p))
+    assert math.isnan(out["true_negative_rate"]) and math.isnan(out["false_positive_rate"])
+    with pytest.warns(UserWarning, match="Only one class"):
+        assert math.isnan(sk.roc_auc_score(y, s))  # scikit-learn's value, which driftline follows
+    assert math.isnan(out["auc"])
+    assert "receiver_operating_characteristic_curve" not in out and "precision_recall_curve" not in out
+    # every row negative: TPR and FNR are the undefined ones
+    neg = m.classification_metrics(1 - y, 1 - p, labels=[0, 1], y_score=s, problem_type="BinaryClassification")
+    assert math.isnan(neg["true_positive_rate"]) and math.isnan(neg["false_negative_rate"]) and math.isnan(neg["auc"])
+    assert neg["true_negative_rate"] == sk.recall_score(1 - y, 1 - p, pos_label=0)
+    assert neg["false_positive_rate"] == pytest.approx(1 - neg["true_negative_rate"])
+    assert neg["accuracy"] == sk.accuracy_score(1 - y, 1 - p)
 
 
 def test_large_input_uses_radix_path() -> None:
@@ -206,7 +270,7 @@ def test_labels_that_are_not_binary(bad: list[float]) -> None:
     y = np.array(bad * 1000)
     s = np.random.default_rng(2).random(len(y))
     for f in (m.roc_curve, m.roc_auc_score, m.precision_recall_curve, m.average_precision_score):
-        with pytest.raises(InvalidArgumentError, match="pos_label"):
+        with pytest.raises(InvalidArgumentError, match="pos_label|holds NaN"):
             f(y, s)
 
 
@@ -238,13 +302,20 @@ def test_large_input_errors_name_the_index() -> None:
         ([0, 1], [0.1, 0.2], [1.0, 0.0], InvalidArgumentError, "non-zero weight"),
         ([0, 1], [0.1, 0.2], [1.0, -1.0], InvalidCountError, "index 1"),
         ([0, 1], [0.1, 0.2, 0.3], None, LengthMismatchError, "y_score"),
-        ([0, 2], [0.1, 0.2], None, InvalidArgumentError, "pos_label"),
     ],
 )
 def test_binary_errors(y: Any, s: Any, w: Any, error: type[Exception], match: str) -> None:
     for f in (m.roc_curve, m.roc_auc_score, m.precision_recall_curve, m.average_precision_score):
         with pytest.raises(error, match=match):
             f(np.asarray(y), np.asarray(s, dtype=float), sample_weight=w)
+
+
+def test_labels_0_2_need_pos_label_except_for_roc_auc() -> None:
+    y, s = np.array([0, 2]), np.array([0.1, 0.2])
+    assert m.roc_auc_score(y, s) == sk.roc_auc_score(y, s) == 1.0
+    for f in (m.roc_curve, m.precision_recall_curve, m.average_precision_score):
+        with pytest.raises(InvalidArgumentError, match="pos_label"):
+            f(y, s)
 
 
 @st.composite
@@ -319,10 +390,14 @@ def test_binary_metrics_match_sklearn(n: int, seed: int, strings: bool) -> None:
         ref = sk.fbeta_score(tl, np.full(n, labels[1]), beta=beta, **kw)
         _close(out[f"{name}_best_constant_classifier"], ref)
     tn, fp, fn, tp = sk.confusion_matrix(tl, pl, labels=labels).ravel()
-    _close(out["true_positive_rate"], tp / (tp + fn) if tp + fn else 0.0)
-    _close(out["false_positive_rate"], fp / (fp + tn) if fp + tn else 0.0)
-    _close(out["true_negative_rate"], tn / (fp + tn) if fp + tn else 1.0)
-    _close(out["false_negative_rate"], fn / (tp + fn) if tp + fn else 1.0)
+    # a rate over no rows is NaN (both NaN compare equal here)
+    for name, value in (("true_positive_rate", tp / (tp + fn) if tp + fn else math.nan),
+                        ("false_positive_rate", fp / (fp + tn) if fp + tn else math.nan),
+                        ("true_negative_rate", tn / (fp + tn) if fp + tn else math.nan),
+                        ("false_negative_rate", fn / (tp + fn) if tp + fn else math.nan)):
+        assert math.isnan(out[name]) == math.isnan(value), name
+        if not math.isnan(value):
+            _close(out[name], value)
     if "auc" in out:
         _close(out["auc"], sk.roc_auc_score(t, s))
         fpr, tpr, _ = sk.roc_curve(t, s)
