@@ -1,4 +1,4 @@
-# driftline: `make demo` and `make test` work on a fresh machine (Rust + Python 3.10+ + pip).
+# driftline: `make demo` and `make test` work on a fresh machine (Rust + Python 3.11+ + pip).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
