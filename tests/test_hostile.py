@@ -218,6 +218,8 @@ def test_clashing_and_unwritable_outputs_are_refused_and_nothing_is_touched(worl
             code, _, err = _check(world, capsys, lambda o, a=argv: a, out=world / "never", codes=(2,))
             assert _snapshot(world, None) == before, (what, argv)
             assert str(out.name) in err or "out" in err, err
+    for out in (world / "corpus", world / "afile"):
+        _check(world, capsys, lambda o, a=out: ["demo", "--out", str(a)], out=world / "never", codes=(2,))
 
 
 def test_a_baseline_rewritten_in_place_and_a_run_over_an_earlier_run(world: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -130,6 +130,7 @@ def run_scenario(out: Path, *, seed: int = 7, progress: bool | None = None) -> s
 
     if progress is None:
         progress = sys.stderr.isatty()
+    _check_demo_folder(Path(out))
     sc = write_scenario(out / "data", seed=seed)
     baseline, _ = suggest_baseline(sc.train_path, has_header=False)
     baseline.write(out / "baseline")
@@ -179,6 +180,22 @@ def run_scenario(out: Path, *, seed: int = 7, progress: bool | None = None) -> s
     text = "\n".join(lines)
     (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
     return text
+
+
+DEMO_ENTRIES = frozenset({"data", "baseline", "monitoring", "model-quality", "summary.txt"})
+
+
+def _check_demo_folder(out: Path) -> None:
+    """The demo writes only into a new folder or an earlier demo's: it never overwrites a user's files."""
+    from driftline.errors import InvalidArgumentError
+
+    if out.exists() and not out.is_dir():
+        raise InvalidArgumentError(f"--out {str(out)!r} is a file, not a folder")
+    if out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in DEMO_ENTRIES)
+        if foreign:
+            raise InvalidArgumentError(f"--out {str(out)!r} holds files the demo does not write ({', '.join(foreign[:3])}): "
+                                       "choose a new folder")
 
 
 def _clean_day_flags(clean: list[Any]) -> list[str]:
