@@ -220,3 +220,17 @@ def test_clean_windows_flag_at_the_stated_rate() -> None:
     hit = {(t.feature, t.test) for t in run.drift if t.drift}
     assert {("x", "jensenshannon"), ("x", "wasserstein_normed"), ("c", "psi"), ("c", "chi2_contingency")} <= hit
     assert {"x", "c"} <= set(run.drifted_features)
+
+
+@pytest.mark.parametrize("scale", [1e-310, 1e-300, 1e300, 1.7e308])
+def test_extreme_magnitudes_give_finite_rows_and_no_warnings(scale: float, recwarn: pytest.WarningsRecorder) -> None:
+    """Values near the ends of the float range: every drift row has a finite statistic (a
+    distance that overflows is left out, never written as null beside a verdict) and no numpy
+    warning reaches the user."""
+    rng = np.random.default_rng(5)
+    base = suggest_baseline(pl.DataFrame({"v": rng.uniform(-1, 1, 3000) * scale}))[0]
+    run = run_monitor(base, pl.DataFrame({"v": rng.uniform(-1, 1, 300) * scale}))
+    assert run.status in ("Completed", "CompletedWithViolations"), run.reason
+    assert run.drift and all(math.isfinite(t.statistic) and math.isfinite(t.threshold) for t in run.drift)
+    assert all(json.loads(json.dumps(t.to_json()))["statistic"] is not None for t in run.drift)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
