@@ -69,7 +69,7 @@ def statistics_json(profile: Profile) -> dict[str, Any]:
     for col in profile.columns.values():
         t = _sagemaker_type(col)
         common = {"num_present": col.num_present, "num_missing": col.num_missing}
-        if t in ("Integral", "Fractional") and col.moments is not None and col.kll is not None:
+        if t in ("Integral", "Fractional") and col.moments is not None and col.kll is not None and not col.kll.is_empty:
             m = col.moments
             buckets = [{"lower_bound": lo, "upper_bound": hi, "count": float(c)} for lo, hi, c in col.kll.buckets(10)]
             features.append(

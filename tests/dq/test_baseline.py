@@ -194,3 +194,73 @@ def test_bad_records_in_training_data(tmp_path: Path) -> None:
         suggest_baseline(csv, has_header=False)
     _, profile = suggest_baseline(csv, has_header=False, on_bad_record="skip")
     assert profile.item_count == 3 and profile.bad_records == 1
+
+
+# -- missing values: one rule (null, empty, NaN, inf) ------------------------------------------
+
+
+def _feature(doc: dict, name: str) -> dict:
+    return next(f for f in doc["features"] if f["name"] == name)
+
+
+def test_nan_text_counts_as_missing_like_empty_cells(tmp_path: Path) -> None:
+    n = 1000
+    values = [str(float(i)) for i in range(n)]
+    frame = pl.DataFrame({
+        "nan_text": [v if i % 2 else "nan" for i, v in enumerate(values)],
+        "empty": [v if i % 2 else "" for i, v in enumerate(values)],
+        "inf": [v if i % 2 else ("inf" if i % 4 else "-Infinity") for i, v in enumerate(values)],
+    })
+    baseline, _ = suggest_baseline(frame)
+    stats = {f["name"]: f for f in baseline.statistics["features"]}
+    for name in ("nan_text", "empty", "inf"):
+        num = stats[name]["numerical_statistics"]
+        assert stats[name]["inferred_type"] == "Fractional"
+        assert num["common"] == {"num_present": 500, "num_missing": 500}, name
+        assert num["sum"] == sum(float(v) for v in values[1::2]) and num["max"] == 999.0
+        assert sum(b["count"] for b in num["distribution"]["kll"]["buckets"]) == 500
+    cons = {f["name"]: f["completeness"] for f in baseline.constraints["features"]}
+    assert cons["nan_text"] == cons["empty"] == cons["inf"] < 1.0
+
+
+def test_a_window_with_nan_text_fails_completeness_as_with_empty_cells(tmp_path: Path) -> None:
+    from driftline.monitor import run_monitor
+
+    rng = np.random.default_rng(0)
+    train = pl.DataFrame({"x": rng.normal(size=1000).astype(str)})
+    baseline, _ = suggest_baseline(train)
+    x = rng.normal(size=1000).astype(str)
+    for missing in ("nan", "", "NaN", "inf"):
+        window = pl.DataFrame({"x": np.where(np.arange(1000) % 2 == 0, missing, x)})
+        run = run_monitor(baseline, window)
+        checks = {v.constraint_check_type for v in run.violations}
+        assert "completeness_check" in checks, missing
+        assert "data_type_check" not in checks, missing
+        feature = _feature(run.statistics, "x")["numerical_statistics"]
+        assert feature["common"] == {"num_present": 500, "num_missing": 500}
+        data = next(m for m in run.metrics if m["MetricName"] == "feature_data_x")
+        assert data["StatisticValues"]["SampleCount"] == 500  # agrees with num_present
+
+
+@pytest.mark.parametrize("column", [["nan"] * 4, ["NaN", "", None, "inf"], [float("nan")] * 4])
+def test_an_all_nan_column_baselines_like_an_all_empty_one(column: list) -> None:
+    frame = pl.DataFrame({"a": ["1", "2", "3", "4"], "b": pl.Series(column)})
+    baseline, _ = suggest_baseline(frame)
+    b = _feature(baseline.statistics, "b")
+    assert b["inferred_type"] == "Unknown"
+    assert b["string_statistics"]["common"] == {"num_present": 0, "num_missing": 4}
+    assert _feature(baseline.constraints, "b")["completeness"] == 0.0
+
+
+def test_twenty_thousand_column_csv_baselines(tmp_path: Path) -> None:
+    # 51 s before profiles were vectorised across columns; correctness only (times: BENCHMARKS.md)
+    width = 20_000
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"f{i}" for i in range(width)) + "\n" + ",".join(str(i % 7) if i % 5 else "a" for i in range(width)) + "\n")
+    baseline, profile = suggest_baseline(path)
+    features = baseline.statistics["features"]
+    assert [f["name"] for f in features] == [f"f{i}" for i in range(width)]
+    assert features[3]["inferred_type"] == "Integral" and features[3]["numerical_statistics"]["sum"] == 3.0
+    assert features[5]["inferred_type"] == "String"
+    assert all(c.num_present == 1 and c.num_missing == 0 for c in profile.columns.values())
+    assert len(baseline.constraints["features"]) == width
