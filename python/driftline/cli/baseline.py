@@ -1,0 +1,47 @@
+"""``driftline baseline``: profile training data into statistics.json and constraints.json."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from driftline.cli._common import EXIT_CODES, bounded, rows_progress
+
+FILES = ("statistics.json", "constraints.json")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "baseline",
+        epilog=EXIT_CODES,
+        help="profile training data and write statistics.json and constraints.json",
+        description="Profile a dataset (CSV, Parquet, JSON Lines; streamed in batches) and write SageMaker-style "
+        "statistics.json and suggested constraints.json.",
+    )
+    p.add_argument("--data", required=True, help="a file or folder of CSV, Parquet or JSON Lines files")
+    p.add_argument("--out", required=True, type=Path, help="output folder (new, empty, or an earlier baseline's)")
+    p.add_argument("--no-header", action="store_true", help="CSV without a header: columns are named _c0, _c1, ...")
+    p.add_argument("--batch-rows", type=bounded(int, 1), default=500_000, help="rows per batch (default: 500000)")
+    p.add_argument("--on-bad-record", choices=["fail", "skip"], default="fail",
+                   help="fail on bad records (default) or skip them with a report")
+    p.set_defaults(handler=run, command="driftline baseline")
+
+
+def run(args: argparse.Namespace) -> int:
+    from driftline._outputs import OutputFolder
+    from driftline.baseline import suggest_baseline
+
+    OutputFolder(args.out, FILES, "baseline", inputs=[args.data], argument="--out")  # refused before the work
+    with rows_progress() as progress:
+        baseline, profile = suggest_baseline(
+            args.data, has_header=not args.no_header, batch_rows=args.batch_rows, progress=progress,
+            on_bad_record=args.on_bad_record,
+        )
+    baseline.write(args.out)
+    print(f"baseline of {profile.item_count} rows, {len(profile.columns)} columns -> "
+          f"{args.out / 'statistics.json'}, {args.out / 'constraints.json'}")
+    if profile.bad_records:
+        print(f"  skipped {profile.bad_records} bad records", file=sys.stderr)
+    return 0
