@@ -106,7 +106,7 @@ def test_bad_baselines_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="statistics.json and/or constraints.json"):
         load_baseline(tmp_path)
     (tmp_path / "statistics.json").write_text('{"features": [ {"name": "a", ')
-    with pytest.raises(InvalidInputError, match=r"statistics.json: line 1: not valid JSON"):
+    with pytest.raises(InvalidInputError, match=r"statistics.json: line 1 column 30: not valid JSON"):
         load_baseline(tmp_path)
     with pytest.raises(InvalidInputError, match="no rows"):
         suggest_baseline(pl.DataFrame({"a": pl.Series([], dtype=pl.String)}))
@@ -120,15 +120,22 @@ def test_sagemaker_written_baselines_load(shared_dir: Path, tmp_path: Path) -> N
     assert list(numeric.features) == [f"_c{i}" for i in range(6)]
     assert all(f.inferred_type == "Fractional" and f.completeness == 1.0 and f.is_non_negative for f in numeric.features.values())
     assert numeric.monitoring_config["distribution_constraints"]["comparison_method"] == "Robust"
-    strings = tmp_path / "strings"
-    strings.mkdir()
-    shutil.copy(ref / "statistics-string-feature.json", strings / "statistics.json")
-    shutil.copy(ref / "constraints-string-feature.json", strings / "constraints.json")
-    b = load_baseline(strings)
-    assert b.item_count == 418
-    assert b.features["message"].categories == {"preproc-not-YET-supported-for-csv-json": 418}
+    stats_only, cons_only, pair = tmp_path / "stats", tmp_path / "cons", tmp_path / "pair"
+    for d in (stats_only, cons_only, pair):
+        d.mkdir()
+    for d in (stats_only, pair):
+        shutil.copy(ref / "statistics-string-feature.json", d / "statistics.json")
+    for d in (cons_only, pair):
+        shutil.copy(ref / "constraints-string-feature.json", d / "constraints.json")
+    s = load_baseline(stats_only)
+    assert s.item_count == 418
+    assert s.features["message"].categories == {"preproc-not-YET-supported-for-csv-json": 418}
+    b = load_baseline(cons_only)
     assert b.features["message"].domains == ["preproc-not-YET-supported-for-csv-json"]
     assert b.features["second_message"].domains == ["preproc-not-YET-supported-for-csv-json"]
+    # the two reference files describe different features (1 and 2): not one baseline
+    with pytest.raises(InvalidInputError, match=r"statistics.json and .*constraints.json disagree: feature 1 is absent in one and 'second_message'"):
+        load_baseline(pair)
     # SageMaker's own keys beside the ones driftline knows stay available
     assert b.monitoring_config["distribution_constraints"]["comparison_threshold"] == 1.0
     assert json.loads(json.dumps(b.constraints)) == b.constraints
@@ -264,3 +271,161 @@ def test_twenty_thousand_column_csv_baselines(tmp_path: Path) -> None:
     assert features[5]["inferred_type"] == "String"
     assert all(c.num_present == 1 and c.num_missing == 0 for c in profile.columns.values())
     assert len(baseline.constraints["features"]) == width
+
+
+# -- a baseline's files are validated when loaded ----------------------------------------------
+
+
+def _write_pair(folder: Path, statistics: dict | None, constraints: dict | None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    if statistics is not None:
+        (folder / "statistics.json").write_text(json.dumps(statistics))
+    if constraints is not None:
+        (folder / "constraints.json").write_text(json.dumps(constraints))
+    return folder
+
+
+def _docs() -> tuple[dict, dict]:
+    baseline, _ = suggest_baseline(pl.DataFrame({"age": ["31", "45", "27", "52"], "city": ["a", "b", "a", "a"]}))
+    return json.loads(json.dumps(baseline.statistics)), json.loads(json.dumps(baseline.constraints))
+
+
+@pytest.mark.parametrize("change", ["rename", "drop", "swap"])
+def test_statistics_and_constraints_of_different_baselines_are_refused(tmp_path: Path, change: str) -> None:
+    stats, cons = _docs()
+    if change == "rename":
+        cons["features"][1]["name"] = "town"
+        first = "feature 1 is 'city' in one and 'town' in the other"
+    elif change == "drop":
+        del stats["features"][1]
+        first = "feature 1 is absent in one and 'city' in the other"
+    else:  # a numeric and a string column swapped: re-aligned by position they would be compared wrongly
+        cons["features"].reverse()
+        first = "feature 0 is 'age' in one and 'city' in the other"
+    folder = _write_pair(tmp_path / "b", stats, cons)
+    with pytest.raises(InvalidInputError) as info:
+        load_baseline(folder)
+    message = str(info.value)
+    assert str(folder / "statistics.json") in message and str(folder / "constraints.json") in message
+    assert first in message
+
+
+def _set(doc: dict, path: str, value: object) -> None:
+    keys = [int(k) if k.isdigit() else k for k in path.split(".")]
+    for k in keys[:-1]:
+        doc = doc[k]
+    doc[keys[-1]] = value
+
+
+@pytest.mark.parametrize(
+    "file, path, value, message",
+    [
+        ("constraints", "features.0.completeness", 5, "constraints.json: features[0] 'age': completeness 5 is not in [0, 1]"),
+        ("constraints", "features.0.completeness", "high", "features[0] 'age': completeness 'high' is not a finite number"),
+        ("constraints", "features.1.inferred_type", "Text", "features[1] 'city': inferred_type 'Text' is not one of"),
+        ("constraints", "features.1.name", "age", "constraints.json: features[1] repeats the feature name 'age'"),
+        ("constraints", "features.0.name", "", "constraints.json: features[0] needs a non-empty string name, got ''"),
+        ("constraints", "features.0.num_constraints.is_non_negative", "yes", "num_constraints.is_non_negative 'yes' is not true or false"),
+        ("constraints", "features.1.string_constraints", {"domains": "a"}, "string_constraints.domains must be a JSON list"),
+        ("constraints", "monitoring_config.distribution_constraints.comparison_threshold", "high",
+         "constraints.json: monitoring_config.distribution_constraints.comparison_threshold 'high' is not a finite number"),
+        ("constraints", "monitoring_config.distribution_constraints.comparison_threshold", -0.1, "comparison_threshold -0.1 is not in [0, 1]"),
+        ("constraints", "monitoring_config.datatype_check_threshold", float("nan"), "datatype_check_threshold nan is not a finite number"),
+        ("constraints", "monitoring_config.distribution_constraints.comparison_method", "Fancy", "comparison_method 'Fancy' is not one of 'Robust', 'Simple'"),
+        ("constraints", "features.0.monitoringConfigOverrides", {"comparison_threshold": "0.2"},
+         "features[0] 'age': monitoringConfigOverrides.comparison_threshold '0.2' is not a finite number"),
+        ("constraints", "features", {"age": {}}, "constraints.json: features must be a JSON list"),
+        ("statistics", "dataset.item_count", -4, "statistics.json: dataset.item_count -4 is not a non-negative integer"),
+        ("statistics", "features.0.numerical_statistics.common.num_present", 2.5,
+         "statistics.json: features[0] 'age': numerical_statistics.common.num_present 2.5 is not a non-negative integer"),
+        ("statistics", "features.0.numerical_statistics.mean", float("inf"), "numerical_statistics.mean inf is not a finite number"),
+        ("statistics", "features.0.numerical_statistics.std_dev", -1.0, "numerical_statistics.std_dev -1.0 is not >= 0"),
+        ("statistics", "features.0.numerical_statistics.min", 99.0, "numerical_statistics.min 99.0 is above max 52.0"),
+        ("statistics", "features.0.numerical_statistics.distribution.kll.buckets.3.count", -2.0,
+         "numerical_statistics.distribution.kll.buckets[3].count -2.0 is not >= 0"),
+        ("statistics", "features.0.numerical_statistics.distribution.kll.sketch.data", [[1.0, "x"]],
+         "numerical_statistics.distribution.kll.sketch.data[0] holds a value that is not a finite number"),
+        ("statistics", "features.0.numerical_statistics.distribution.kll.sketch.parameters", {"c": 0.64, "k": 1},
+         "numerical_statistics.distribution.kll.sketch is not a valid KLL sketch"),
+        ("statistics", "features.1.string_statistics.distribution.categorical.buckets.0.count", -1,
+         "features[1] 'city': string_statistics.distribution.categorical.buckets[0].count -1 is not a non-negative integer"),
+        ("statistics", "features.1.inferred_type", None, "features[1] 'city': inferred_type None is not one of"),
+    ],
+)
+def test_every_field_of_a_baseline_is_validated(tmp_path: Path, file: str, path: str, value: object, message: str) -> None:
+    stats, cons = _docs()
+    _set(stats if file == "statistics" else cons, path, value)
+    folder = _write_pair(tmp_path / "b", stats, cons)
+    with pytest.raises(InvalidInputError) as info:
+        load_baseline(folder)
+    assert message in str(info.value)
+
+
+def test_thresholds_are_floats_for_the_monitor(tmp_path: Path) -> None:
+    stats, cons = _docs()
+    cons["monitoring_config"]["distribution_constraints"]["comparison_threshold"] = 1
+    cons["features"][0]["monitoringConfigOverrides"] = {"comparison_threshold": 0, "evaluate_constraints": "Enabled"}
+    b = load_baseline(_write_pair(tmp_path / "b", stats, cons))
+    assert b.monitoring_config["distribution_constraints"]["comparison_threshold"] == 1.0
+    assert isinstance(b.monitoring_config["distribution_constraints"]["comparison_threshold"], float)
+    assert b.features["age"].overrides == {"comparison_threshold": 0.0, "evaluate_constraints": "Enabled"}
+    assert isinstance(b.features["age"].overrides["comparison_threshold"], float)
+
+
+def test_an_unreadable_baseline_file_is_named(tmp_path: Path) -> None:
+    stats, cons = _docs()
+    folder = _write_pair(tmp_path / "b", None, cons)
+    (folder / "statistics.json").write_bytes(b'{"version": 0.0,\n "features": "\xff\xfe\x00binary"}')
+    with pytest.raises(InvalidInputError, match=r"b/statistics.json: line 2: not UTF-8 text"):
+        load_baseline(folder)
+    (folder / "statistics.json").write_text('{"version": 0.0,\n  "features": [,]}')
+    with pytest.raises(InvalidInputError, match=r"b/statistics.json: line 2 column 16: not valid JSON"):
+        load_baseline(folder)
+    (folder / "statistics.json").write_text("[1, 2]")
+    with pytest.raises(InvalidInputError, match=r"b/statistics.json: expected a JSON object, got list"):
+        load_baseline(folder)
+
+
+# -- suggest_baseline's argument and Baseline.write ----------------------------------------------
+
+
+def test_data_that_is_not_a_table_names_the_argument(tmp_path: Path) -> None:
+    from driftline.errors import InvalidArgumentError
+
+    for bad, what in (({"a": [1, 2]}, "got a dict"), (42, "got a int"), ([1, 2], "got a list of int")):
+        with pytest.raises(InvalidArgumentError, match=r"`data` \(--data\) must be a path .* " + what):
+            suggest_baseline(bad)
+    with pytest.raises(InvalidInputError) as info:
+        suggest_baseline(pl.DataFrame({"a": pl.Series([], dtype=pl.String), "b": pl.Series([], dtype=pl.Int64)}))
+    assert str(info.value) == "data has no rows (only a header: 2 columns): a baseline needs at least one row"
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("a,b,c\n")
+    with pytest.raises(InvalidInputError, match=r"header.csv' has no rows \(only a header: 3 columns\)"):
+        suggest_baseline(header_only)
+
+
+def test_a_header_only_csv_of_200000_columns_is_refused_quickly(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text(",".join(f"c{i}" for i in range(200_000)) + "\n")
+    with pytest.raises(InvalidInputError, match=r"has no rows \(only a header: 200000 columns\)"):
+        suggest_baseline(path)
+
+
+def test_write_takes_a_str_and_refuses_foreign_files_and_the_data_folder(tmp_path: Path) -> None:
+    from driftline.errors import InvalidArgumentError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.csv").write_text("a,b\n1,x\n2,y\n")
+    baseline, _ = suggest_baseline(data)
+    out = str(tmp_path / "out")
+    baseline.write(out)
+    baseline.write(out)  # an earlier baseline's folder is replaced
+    assert sorted(p.name for p in Path(out).iterdir()) == ["constraints.json", "statistics.json"]
+    assert load_baseline(out).features["a"].inferred_type == "Integral"
+    (Path(out) / "notes.txt").write_text("mine")
+    with pytest.raises(InvalidArgumentError, match=r"already holds files a baseline does not write \(notes.txt\)"):
+        baseline.write(out)
+    with pytest.raises(InvalidArgumentError, match=r"is inside the input"):
+        baseline.write(data / "baseline")
+    assert sorted(p.name for p in data.iterdir()) == ["train.csv"]
