@@ -203,6 +203,13 @@ class CBPE:
         """Whether a calibration is available (from :meth:`fit` or :meth:`from_json`)."""
         return self._calibration is not None
 
+    @property
+    def reference_rows(self) -> int | None:
+        """Labelled rows the calibration was fitted on (None when a restored document lacks it):
+        the smaller, the larger the calibration's bias under covariate shift (module docstring)."""
+        n = self._reference.get("n")
+        return int(n) if isinstance(n, int | float) and not isinstance(n, bool) else None
+
     def fit(self, y_true: Any, y_score: Any) -> CBPE:
         """Calibrate on labelled reference data: ``y_true`` 0/1 or boolean, ``y_score`` in [0, 1]."""
         truth = _binary(y_true, "y_true")
@@ -564,6 +571,12 @@ class DLE:
     def fitted(self) -> bool:
         """Whether loss models are available (from :meth:`fit` or :meth:`from_json`)."""
         return self._model is not None
+
+    @property
+    def reference_rows(self) -> int | None:
+        """Labelled rows the loss models were fitted on (None before :meth:`fit`)."""
+        n = (self._model or {}).get("reference", {}).get("n") if isinstance((self._model or {}).get("reference"), dict) else None
+        return int(n) if isinstance(n, int | float) and not isinstance(n, bool) else None
 
     def _design(self, frame: pl.DataFrame, pred: F64Array, model: dict[str, Any]) -> F64Array:
         z = _scaled(pred, model["prediction"])

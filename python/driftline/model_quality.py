@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import re
-import shutil
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,15 +41,18 @@ import numpy.typing as npt
 import polars as pl
 
 from driftline import metrics as mq_metrics
-from driftline.baseline import write_json
-from driftline.errors import DriftlineError, InvalidArgumentError, InvalidInputError
+from driftline._outputs import OutputFolder
+from driftline.errors import BadRecordError, DriftlineError, InvalidArgumentError, InvalidInputError
 
 __all__ = [
+    "BASELINE_FILES",
     "COMPARISON_OPERATORS",
+    "MAX_BOOTSTRAP",
     "MergeReport",
     "ModelQualityBaseline",
     "ModelQualityRun",
     "PROBLEM_TYPES",
+    "RUN_FILES",
     "analysis_window",
     "check_constraints",
     "load_model_quality_baseline",
@@ -85,7 +88,57 @@ STD_FRACTION = 0.8  # ... of 80 % of the data each
 CURVE_POINTS = 1000  # curves in statistics.json are thinned to about this many points
 BOOTSTRAP_MAX_ROWS = 100_000  # larger windows are bootstrapped on a subsample of this size
 BOOTSTRAP_CHUNK_VALUES = 1 << 22  # resample weights held at once (32 MiB of float64)
+MAX_BOOTSTRAP = 100_000  # resamples: the 2.5 % tails need a few thousand; more costs time, not precision
+MAX_SEED = 2**63 - 1
 Status = Literal["Completed", "CompletedWithViolations", "Failed"]
+# The files a baseline folder and a run folder may hold (driftline._outputs.OutputFolder's rule).
+BASELINE_FILES = ("statistics.json", "constraints.json", "cbpe.json", "dle.json", "model_quality.json")
+RUN_FILES = ("statistics.json", "constraint_violations.json", "metrics.json", "merge_report.json", "estimated_performance.json",
+             "segments.json", "monitoring_run.json")
+_BASELINE_FORMAT = "driftline.model_quality_baseline"  # model_quality.json: what SageMaker's files do not hold
+# Python keyword -> CLI flag, so that a message reads for both kinds of user.
+_FLAGS = {
+    "problem_type": "--problem-type", "inference_attribute": "--inference-attribute", "probability_attribute": "--probability-attribute",
+    "probability_threshold_attribute": "--probability-threshold-attribute", "ground_truth_attribute": "--ground-truth-attribute",
+    "positive_label": "--positive-label", "bootstrap": "--bootstrap", "seed": "--seed", "slack": "--slack", "tolerance": "--tolerance",
+    "dle_features": "--dle-features", "segment_by": "--segment-by", "start_offset": "--start-time-offset",
+    "end_offset": "--end-time-offset", "start": "--start", "end": "--end", "allow_threshold_change": "--allow-threshold-change",
+    "on_bad_record": "--on-bad-record",
+}
+
+
+def _arg(name: str) -> str:
+    """``name (--flag)``: an argument as both the Python API and the CLI call it."""
+    return f"{name} ({_FLAGS[name]})" if name in _FLAGS else name
+
+
+def _check_count(value: Any, name: str, low: int, high: int) -> int:
+    """An integer argument in ``[low, high]``, else InvalidArgumentError naming it (and its flag)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidArgumentError(f"{_arg(name)} must be an integer, got {value!r}")
+    n = int(value)
+    if n < low:
+        raise InvalidArgumentError(f"{_arg(name)} must be >= {low}, got {n}")
+    if n > high:
+        raise InvalidArgumentError(f"{_arg(name)} must be at most {high:,}, got {n:,}")
+    return n
+
+
+def _check_real(value: Any, name: str, low: float = 0.0, high: float = math.inf) -> float:
+    """A finite number in ``[low, high]``, else InvalidArgumentError naming it (and its flag)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+        raise InvalidArgumentError(f"{_arg(name)} must be a finite number, got {value!r}")
+    if not low <= float(value) <= high:
+        where = f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
+        raise InvalidArgumentError(f"{_arg(name)} must be {where}, got {value!r}")
+    return float(value)
+
+
+def _check_resampling(bootstrap: Any, seed: Any) -> None:
+    """``bootstrap`` resamples in ``[0, MAX_BOOTSTRAP]`` and ``seed`` in ``[0, 2**63)``, checked
+    before anything is read or allocated."""
+    _check_count(bootstrap, "bootstrap", 0, MAX_BOOTSTRAP)
+    _check_count(seed, "seed", 0, MAX_SEED)
 
 
 # -- analysis windows ----------------------------------------------------------------------------
@@ -96,12 +149,13 @@ _DURATION = re.compile(
 )
 
 
-def parse_offset(text: str) -> timedelta:
+def parse_offset(text: str, name: str = "time offset") -> timedelta:
     """An ISO-8601 duration with an optional sign, as SageMaker's ``StartTimeOffset`` /
-    ``EndTimeOffset`` (``-P8D``, ``-P1D``, ``-PT5H``, ``-P1DT12H``, ``PT0H``)."""
+    ``EndTimeOffset`` (``-P8D``, ``-P1D``, ``-PT5H``, ``-P1DT12H``, ``PT0H``); ``name`` is the
+    argument named in the error."""
     m = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if m is None or text.strip().rstrip("T").endswith(("P", "-P", "+P")) or text.strip().endswith("T"):
-        raise InvalidArgumentError(f"time offset {text!r} is not an ISO-8601 duration like '-P1D' or '-PT5H'")
+        raise InvalidArgumentError(f"{_arg(name)} {text!r} is not an ISO-8601 duration like '-P1D' or '-PT5H'")
     parts = {k: float(v) for k, v in m.groupdict().items() if k != "sign" and v is not None}
     delta = timedelta(weeks=parts.get("weeks", 0), days=parts.get("days", 0), hours=parts.get("hours", 0),
                       minutes=parts.get("minutes", 0), seconds=parts.get("seconds", 0))
@@ -115,9 +169,13 @@ def analysis_window(run_time: datetime | str, start_offset: str, end_offset: str
 
     t = to_utc(run_time, "run_time")
     assert t is not None
-    start, end = t + parse_offset(start_offset), t + parse_offset(end_offset)
+    try:
+        start, end = t + parse_offset(start_offset, "start_offset"), t + parse_offset(end_offset, "end_offset")
+    except OverflowError:
+        raise InvalidArgumentError(f"the window [{start_offset}, {end_offset}) from {t.isoformat()} leaves the calendar (years 1 to 9999)") from None
     if start >= end:
-        raise InvalidArgumentError(f"the window [{start_offset}, {end_offset}) is empty: the start offset must come before the end offset")
+        raise InvalidArgumentError(f"the window [{start_offset}, {end_offset}) is empty: the start offset ({_FLAGS['start_offset']}) must "
+                                   f"come before the end offset ({_FLAGS['end_offset']})")
     return start, end
 
 
@@ -132,7 +190,7 @@ def _resolve(frame: pl.DataFrame, attr: str | int, output_columns: Sequence[str]
         i = int(text)
         if output_columns:
             if i >= len(output_columns):
-                raise InvalidArgumentError(f"{what} {text} is out of range: the output has {len(output_columns)} columns ({', '.join(output_columns)})")
+                raise InvalidArgumentError(f"{_arg(what)} {text} is out of range: the output has {len(output_columns)} columns ({', '.join(output_columns)})")
             return frame[output_columns[i]]
         if f"_c{i}" in frame.columns:
             return frame[f"_c{i}"]
@@ -147,7 +205,7 @@ def _resolve(frame: pl.DataFrame, attr: str | int, output_columns: Sequence[str]
         for name in (head, f"output_{head}"):
             if rest and name in frame.columns:
                 return frame[name].cast(pl.String).str.json_path_match(f"$.{rest}").alias(text)
-    raise InvalidArgumentError(f"{what} {text!r} names no column; the data has {', '.join(frame.columns) or 'no columns'}")
+    raise InvalidArgumentError(f"{_arg(what)} {text!r} names no column; the data has {', '.join(frame.columns) or 'no columns'}")
 
 
 def _where(frame: pl.DataFrame, i: int) -> str:
@@ -192,19 +250,20 @@ def select_outputs(
     above it, else ``0``). With both, the label comes from the inference attribute and the score
     still feeds the AUC and the curves."""
     if problem_type not in PROBLEM_TYPES:
-        raise InvalidArgumentError(f"problem type must be one of {', '.join(PROBLEM_TYPES)}, got {problem_type!r}")
+        raise InvalidArgumentError(f"{_arg('problem_type')} must be one of {', '.join(PROBLEM_TYPES)}, got {problem_type!r}")
     if inference_attribute is None and probability_attribute is None:
-        raise InvalidArgumentError("give inference_attribute (the predicted label or value) or probability_attribute")
+        raise InvalidArgumentError(f"give {_arg('inference_attribute')} (the predicted label or value) or {_arg('probability_attribute')}")
     score = None
     if probability_attribute is not None:
         if problem_type != "BinaryClassification":
-            raise InvalidArgumentError("probability_attribute applies to BinaryClassification only")
+            raise InvalidArgumentError(f"{_arg('probability_attribute')} applies to BinaryClassification only")
         raw = _resolve(frame, probability_attribute, output_columns, "probability_attribute")
         score = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
         bad = score.is_null() & raw.is_not_null() | score.is_nan() | (score < 0) | (score > 1)
         if bad.any():
             i = int(bad.arg_true()[0])
-            raise InvalidInputError(f"probability_attribute {probability_attribute!r}: {_where(frame, i)} holds {raw[i]!r}, not a probability in [0, 1]")
+            raise InvalidInputError(f"{_arg('probability_attribute')} {probability_attribute!r}: {_where(frame, i)} holds {raw[i]!r}, "
+                                    "not a probability in [0, 1]")
         score = score.rename("score")
     if inference_attribute is not None:
         raw = _resolve(frame, inference_attribute, output_columns, "inference_attribute")
@@ -213,14 +272,12 @@ def select_outputs(
             bad = pred.is_null() & raw.is_not_null()
             if bad.any():
                 i = int(bad.arg_true()[0])
-                raise InvalidInputError(f"inference_attribute {inference_attribute!r}: {_where(frame, i)} holds {raw[i]!r}, not a number")
+                raise InvalidInputError(f"{_arg('inference_attribute')} {inference_attribute!r}: {_where(frame, i)} holds {raw[i]!r}, not a number")
         else:
             pred = _normalize_labels(raw)
         return Outputs(pred.rename("prediction"), score)
     assert score is not None
-    threshold = 0.5 if probability_threshold_attribute is None else float(probability_threshold_attribute)
-    if not 0.0 <= threshold <= 1.0:
-        raise InvalidArgumentError(f"probability_threshold_attribute must be in [0, 1], got {threshold}")
+    threshold = 0.5 if probability_threshold_attribute is None else _check_real(probability_threshold_attribute, "probability_threshold_attribute", 0.0, 1.0)
     pred = pl.select(pl.when(score.is_null()).then(None).when(score >= threshold).then(pl.lit("1")).otherwise(pl.lit("0"))).to_series()
     return Outputs(pred.rename("prediction"), score)
 
@@ -345,7 +402,8 @@ def _encode(problem: str, y_true: pl.Series, y_pred: pl.Series, score: pl.Series
     group = None
     if problem == "BinaryClassification":
         if len(classes) > 2:
-            raise InvalidInputError(f"a binary problem has at most 2 labels, the window has {len(classes)}: {', '.join(classes[:10])}")
+            raise InvalidInputError(f"a binary problem has at most 2 labels, the data has {len(classes)}: {', '.join(classes[:10])} "
+                                    f"(for more classes use {_arg('problem_type')} MulticlassClassification)")
         pos = index[positive_label] if positive_label is not None and positive_label in index else len(classes) - 1
         if score is not None:
             s = score.to_numpy().astype(np.float64)
@@ -540,7 +598,10 @@ def model_quality_statistics(
     seeded by ``seed``: the same inputs give the same bytes. Curves are thinned to about
     1000 points."""
     if problem_type not in PROBLEM_TYPES:
-        raise InvalidArgumentError(f"problem type must be one of {', '.join(PROBLEM_TYPES)}, got {problem_type!r}")
+        raise InvalidArgumentError(f"{_arg('problem_type')} must be one of {', '.join(PROBLEM_TYPES)}, got {problem_type!r}")
+    _check_resampling(bootstrap, seed)
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0.0 < float(confidence) < 1.0:
+        raise InvalidArgumentError(f"confidence must be a number in (0, 1), got {confidence!r}")
     t_series = pl.Series("y_true", y_true) if not isinstance(y_true, pl.Series) else y_true
     p_series = pl.Series("y_pred", y_pred) if not isinstance(y_pred, pl.Series) else y_pred
     s_series = None if y_score is None else (pl.Series("y_score", y_score) if not isinstance(y_score, pl.Series) else y_score)
@@ -630,8 +691,7 @@ def suggest_constraints(statistics: dict[str, Any], *, slack: float = 0.0, toler
     threshold by that many of its standard deviations in the tolerant direction, ``tolerance`` by
     that absolute amount (a window smaller than the baseline varies more than the baseline's
     standard deviation says)."""
-    if slack < 0 or tolerance < 0 or not (math.isfinite(slack) and math.isfinite(tolerance)):
-        raise InvalidArgumentError(f"slack and tolerance must be finite and >= 0, got {slack} and {tolerance}")
+    slack, tolerance = _check_real(slack, "slack"), _check_real(tolerance, "tolerance")
     problem, scalars = _scalars(statistics)
     body: dict[str, Any] = {}
     for name in CONSTRAINED[problem]:
@@ -643,8 +703,11 @@ def suggest_constraints(statistics: dict[str, Any], *, slack: float = 0.0, toler
         sd = _as_float(scalars[name].get("standard_deviation"))
         move = (slack * sd if slack and math.isfinite(sd) else 0.0) + tolerance
         upper = name in _LOWER_IS_BETTER
-        body[name] = {"threshold": value + move if upper else value - move,
-                      "comparison_operator": "GreaterThanThreshold" if upper else "LessThanThreshold"}
+        threshold = value + move if upper else value - move
+        if not math.isfinite(threshold):
+            raise InvalidArgumentError(f"{_arg('slack')} {slack:g} and {_arg('tolerance')} {tolerance:g} move the {name} threshold past the "
+                                       "largest float: give smaller values")
+        body[name] = {"threshold": threshold, "comparison_operator": "GreaterThanThreshold" if upper else "LessThanThreshold"}
     return {"version": 0.0, f"{_SECTION[problem]}_constraints": body}
 
 
@@ -706,17 +769,47 @@ class ModelQualityBaseline:
     constraints: dict[str, Any]
     cbpe: Any = None  # driftline.estimate.CBPE, fitted (binary problems with a probability)
     dle: Any = None  # driftline.estimate.DLE, fitted (regression)
+    # the cut-off that turned the baseline's probabilities into labels (None: no probability, or a
+    # SageMaker-written baseline, which does not record it: runs then use SageMaker's 0.5)
+    probability_threshold: float | None = None
 
-    def write(self, out: str | Path) -> None:
-        d = Path(out)
-        d.mkdir(parents=True, exist_ok=True)
+    def files(self) -> dict[str, Any]:
+        """The baseline's files (name -> JSON document): SageMaker's ``statistics.json`` and
+        ``constraints.json``, driftline's ``cbpe.json`` / ``dle.json`` and, when a probability
+        threshold made the labels, ``model_quality.json`` (kept apart so that SageMaker's files
+        stay as SageMaker writes them)."""
+        files: dict[str, Any] = {}
         if self.statistics is not None:
-            write_json(d / "statistics.json", self.statistics)
-        write_json(d / "constraints.json", self.constraints)
+            files["statistics.json"] = self.statistics
+        files["constraints.json"] = self.constraints
         if self.cbpe is not None:
-            write_json(d / "cbpe.json", self.cbpe.to_json())
+            files["cbpe.json"] = self.cbpe.to_json()
         if self.dle is not None:
-            write_json(d / "dle.json", self.dle.to_json())
+            files["dle.json"] = self.dle.to_json()
+        if self.probability_threshold is not None:
+            files["model_quality.json"] = {"format": _BASELINE_FORMAT, "version": 1,
+                                           "probability_threshold_attribute": self.probability_threshold}
+        return files
+
+    def write(self, out: str | Path, *, inputs: Iterable[Any] = ()) -> list[str]:
+        """Write the baseline into the folder ``out`` (staged, then renamed into place) and return
+        the names written. ``out`` must be new, empty or an earlier model-quality baseline's
+        folder, and not one of ``inputs`` (e.g. the data it was computed from) or inside one:
+        anything else raises :class:`InvalidArgumentError` before a file is written."""
+        files = self.files()
+        OutputFolder(out, BASELINE_FILES, "model-quality baseline", inputs=_input_paths(inputs)).publish(files)
+        return sorted(files)
+
+
+def _input_paths(inputs: Iterable[Any]) -> list[Any]:
+    """The inputs a run or baseline reads, lists of paths flattened (for OutputFolder's check)."""
+    out: list[Any] = []
+    for i in inputs:
+        if isinstance(i, list | tuple):
+            out.extend(i)
+        elif i is not None:
+            out.append(i)
+    return out
 
 
 def _table(data: Any, has_header: bool) -> pl.DataFrame:
@@ -743,13 +836,23 @@ def suggest_model_quality_baseline(
     seed: int = 0,
     evaluation_time: datetime | None = None,
     dle_features: Sequence[str] = (),
+    out: str | Path | None = None,
 ) -> ModelQualityBaseline:
     """Baseline of a labelled dataset holding predictions (SageMaker's model-quality
     ``suggest_baseline``): its statistics, the suggested constraints, and what estimates
     performance before labels arrive: for binary problems with a probability a fitted
     :class:`~driftline.estimate.CBPE` calibration, for regression a fitted
     :class:`~driftline.estimate.DLE` on the prediction and the columns ``dle_features`` (the
-    monitored data must hold columns of the same names)."""
+    monitored data must hold columns of the same names).
+
+    With ``out`` the baseline is also written there (:meth:`ModelQualityBaseline.write`); the
+    folder is checked before the data is read, so a refused ``out`` costs no work."""
+    _check_resampling(bootstrap, seed)
+    _check_real(slack, "slack")
+    _check_real(tolerance, "tolerance")
+    if probability_threshold_attribute is not None:
+        _check_real(probability_threshold_attribute, "probability_threshold_attribute", 0.0, 1.0)
+    folder = None if out is None else OutputFolder(out, BASELINE_FILES, "model-quality baseline", inputs=_input_paths([data]))
     frame = _table(data, has_header)
     if frame.height == 0:
         raise InvalidInputError("the baseline dataset is empty")
@@ -760,7 +863,8 @@ def suggest_model_quality_baseline(
     keep = y_true.is_not_null() & outputs.prediction.is_not_null()
     if not keep.all():
         i = int((~keep).arg_true()[0])
-        raise InvalidInputError(f"baseline row {i} has no label or no prediction ({ground_truth_attribute!r} / the model's output)")
+        raise InvalidInputError(f"baseline row {i} has no label or no prediction ({_arg('ground_truth_attribute')} {ground_truth_attribute!r} "
+                                "/ the model's output)")
     stats = model_quality_statistics(y_true, outputs.prediction, problem_type, y_score=outputs.score,
                                      positive_label=positive_label if outputs.score is None else None,
                                      bootstrap=bootstrap, seed=seed, evaluation_time=evaluation_time)
@@ -776,14 +880,19 @@ def suggest_model_quality_baseline(
 
         missing = [f for f in dle_features if f not in frame.columns]
         if missing:
-            raise InvalidArgumentError(f"dle_features {missing} name no column; the data has {', '.join(frame.columns)}")
+            raise InvalidArgumentError(f"{_arg('dle_features')} {missing} name no column; the data has {', '.join(frame.columns)}")
         # built from the label and the prediction, the features added beside: with no features,
         # frame.select([]) would have no rows to add the columns to
         design = pl.DataFrame([y_true.alias("_y"), outputs.prediction.alias("_pred")]).hstack(frame.select(list(dle_features)))
         dle = DLE(features=list(dle_features), seed=seed).fit(design, y_true="_y", y_pred="_pred")
     elif dle_features:
-        raise InvalidArgumentError("dle_features apply to Regression problems only")
-    return ModelQualityBaseline(problem_type, stats, suggest_constraints(stats, slack=slack, tolerance=tolerance), cbpe, dle)
+        raise InvalidArgumentError(f"{_arg('dle_features')} apply to Regression problems only")
+    # the threshold is recorded whenever it made the labels or defines CBPE's predictions
+    recorded = None if outputs.score is None else (0.5 if probability_threshold_attribute is None else float(probability_threshold_attribute))
+    base = ModelQualityBaseline(problem_type, stats, suggest_constraints(stats, slack=slack, tolerance=tolerance), cbpe, dle, recorded)
+    if folder is not None:
+        folder.publish(base.files())
+    return base
 
 
 def _truth(truth: pl.Series, problem_type: str, outputs: Outputs, positive_label: str | None) -> pl.Series:
@@ -806,7 +915,7 @@ def _truth(truth: pl.Series, problem_type: str, outputs: Outputs, positive_label
             return y.replace({"true": "1", "false": "0"}).rename("label")
         if not classes <= {"0", "1"}:
             raise InvalidInputError(f"binary labels scored by probability must be 0/1 or true/false, got {', '.join(sorted(classes)[:5])}: "
-                                    "pass positive_label")
+                                    f"pass {_arg('positive_label')}")
     return y.rename("label")
 
 
@@ -814,7 +923,8 @@ def load_model_quality_baseline(path: str | Path) -> ModelQualityBaseline:
     """A baseline folder (``constraints.json``, optionally ``statistics.json`` and ``cbpe.json``)
     or a constraints file, whether driftline or SageMaker wrote it."""
     p = Path(path)
-    files = ({"constraints": p / "constraints.json", "statistics": p / "statistics.json", "cbpe": p / "cbpe.json", "dle": p / "dle.json"}
+    files = ({"constraints": p / "constraints.json", "statistics": p / "statistics.json", "cbpe": p / "cbpe.json", "dle": p / "dle.json",
+              "model_quality": p / "model_quality.json"}
              if p.is_dir() else {"constraints": p})
     if not files["constraints"].is_file():
         raise InvalidInputError(f"no model-quality constraints at {files['constraints']}")
@@ -836,7 +946,29 @@ def load_model_quality_baseline(path: str | Path) -> ModelQualityBaseline:
         from driftline.estimate import DLE
 
         dle = DLE.from_json(docs["dle"])
-    return ModelQualityBaseline(cast(ProblemType, problem), docs.get("statistics"), docs["constraints"], cbpe, dle)
+    threshold = _stored_threshold(docs, files)
+    if threshold is None and cbpe is not None:  # a driftline baseline from before model_quality.json
+        threshold = cbpe.threshold
+    return ModelQualityBaseline(cast(ProblemType, problem), docs.get("statistics"), docs["constraints"], cbpe, dle, threshold)
+
+
+def _stored_threshold(docs: dict[str, Any], files: dict[str, Path]) -> float | None:
+    """``probability_threshold_attribute`` of a baseline's ``model_quality.json`` (None without the file)."""
+    doc = docs.get("model_quality")
+    if doc is None:
+        return None
+    where = files["model_quality"]
+    if not isinstance(doc, dict) or doc.get("format") != _BASELINE_FORMAT:
+        raise InvalidInputError(f"{where} is not a {_BASELINE_FORMAT} document")
+    if doc.get("version") != 1:
+        raise InvalidInputError(f"{where}: version {doc.get('version')!r} is not one this driftline reads (1)")
+    t = doc.get("probability_threshold_attribute")
+    if t is None:
+        return None
+    if isinstance(t, bool) or not isinstance(t, int | float) or not 0.0 <= t <= 1.0:
+        raise InvalidInputError(f"{where}: probability_threshold_attribute must be a number in [0, 1], got {t!r}")
+    return float(t)
+
 
 
 # -- monitoring runs -----------------------------------------------------------------------------
@@ -857,6 +989,17 @@ class ModelQualityRun:
     end: datetime | None = None
     bad_records: int = 0
     bad_records_summary: str = ""
+    estimate_method: str = ""  # "CBPE" or "DLE" when the run estimated performance
+    estimate_reference_rows: int | None = None  # labelled rows the estimator was fitted on
+
+    def add_bad_records(self, report: Any, source: str) -> None:
+        """Count a reader's bad-record report (``driftline.io.records.BadRecords``), whether the
+        read went on (skip) or failed: the run's count then agrees with its reason."""
+        if not report.total:
+            return
+        self.bad_records += report.total
+        part = f"{source}: {report.summary()}"
+        self.bad_records_summary = f"{self.bad_records_summary} {part}" if self.bad_records_summary else part
 
     @property
     def item_count(self) -> int:
@@ -882,12 +1025,12 @@ def _predictions(data: Any, start: datetime | None, end: datetime | None, on_bad
     if isinstance(data, str | Path) and _is_capture(Path(data)):
         from driftline.io import read_capture
 
-        cap = read_capture(data, start=start, end=end, on_bad_record=on_bad_record, output_columns_position=position)
-        run.bad_records += cap.bad_records.total
-        if cap.bad_records.total:
-            run.bad_records_summary = cap.bad_records.summary()
+        with _counting_bad_records(run, "Captured data"):
+            cap = read_capture(data, start=start, end=end, on_bad_record=on_bad_record, output_columns_position=position)
+        run.add_bad_records(cap.bad_records, "Captured data")
         return cap.frame, cap.output_columns
-    frame = _table(data, has_header)
+    with _counting_bad_records(run, "Data"):
+        frame = _table(data, has_header)
     if (start is not None or end is not None) and "inferenceTime" in frame.columns:
         t = frame["inferenceTime"]
         if t.dtype == pl.String:
@@ -909,6 +1052,7 @@ def run_model_quality_monitor(
     inference_attribute: str | int | None = None,
     probability_attribute: str | int | None = None,
     probability_threshold_attribute: float | None = None,
+    allow_threshold_change: bool = False,
     ground_truth_attribute: str | int | None = None,
     positive_label: str | None = None,
     start: datetime | str | None = None,
@@ -933,25 +1077,55 @@ def run_model_quality_monitor(
     ``[run_time + start_offset, run_time + end_offset)``. Ground truth laid out by upload hour is
     read from the window's first hour up to ``run_time`` (when given): the labels the run finds.
 
-    Writes to ``out`` (when given): ``statistics.json``, ``constraint_violations.json``,
-    ``metrics.json``, ``merge_report.json``, ``estimated_performance.json`` (when the baseline has
-    a calibration), ``segments.json`` (with ``segment_by``) and ``monitoring_run.json``. A window
+    ``probability_threshold_attribute`` defaults to the baseline's (``model_quality.json``, else
+    its ``cbpe.json``; 0.5 for a SageMaker-written baseline, which does not record one); a value
+    that contradicts the baseline's raises :class:`InvalidArgumentError` unless
+    ``allow_threshold_change`` (the metrics would otherwise be compared with constraints made at
+    another cut-off).
+
+    Writes to ``out`` (when given; :data:`RUN_FILES`): ``statistics.json``,
+    ``constraint_violations.json``, ``metrics.json``, ``merge_report.json``,
+    ``estimated_performance.json`` (when the baseline has an estimator), ``segments.json`` (with
+    ``segment_by``) and ``monitoring_run.json``, staged and renamed into place together. A window
     without labelled predictions is Failed, as SageMaker fails an empty run, but still reports the
     merge and the estimated performance. ``problem_type``, when given, must be the baseline's.
-    Never raises for bad data: the run is Failed with its reason, and no partial output is left."""
+
+    Raises :class:`InvalidArgumentError`, before any work, for arguments out of range
+    (``bootstrap``, ``seed``, ``probability_threshold_attribute``), a threshold that contradicts
+    the baseline's, and an ``out`` that is or lies inside an input (the baseline, ``data``,
+    ``ground_truth``) or holds files a run does not write (e.g. a baseline's ``constraints.json``).
+    Otherwise never raises for bad data: the run is Failed with its reason, and a failed run
+    leaves only its own files (``monitoring_run.json``, with the merge report and the estimates
+    when it got that far)."""
     from driftline.io._layout import to_utc
 
+    # arguments first: refused with an exception, before anything is read or written
+    _check_resampling(bootstrap, seed)
+    if probability_threshold_attribute is not None:
+        _check_real(probability_threshold_attribute, "probability_threshold_attribute", 0.0, 1.0)
     run = ModelQualityRun(status="Failed")
-    problem: str = ""
-    staging: Path | None = None
+    base: ModelQualityBaseline | None = None
+    load_error: Exception | None = None
     try:
         base = baseline if isinstance(baseline, ModelQualityBaseline) else load_model_quality_baseline(baseline)
+    except (DriftlineError, OSError, ValueError) as e:  # a baseline that cannot be read fails the run, with its reason
+        load_error = e
+    threshold = None if base is None else _run_threshold(base, probability_threshold_attribute, allow_threshold_change)
+    folder = None
+    if out is not None:
+        sources = [baseline if not isinstance(baseline, ModelQualityBaseline) else None, data, ground_truth]
+        folder = OutputFolder(out, RUN_FILES, "model-quality run", inputs=_input_paths(sources))
+    problem: str = ""
+    try:
+        if load_error is not None:
+            raise load_error
+        assert base is not None
         problem = base.problem_type
         if problem_type is not None and problem_type != problem:
-            raise InvalidArgumentError(f"the baseline is for {problem}, not {problem_type}")
+            raise InvalidArgumentError(f"the baseline is for {problem}, not {problem_type} ({_arg('problem_type')})")
         if start_offset is not None or end_offset is not None:
             if start is not None or end is not None:
-                raise InvalidArgumentError("give either start/end or start_offset/end_offset, not both")
+                raise InvalidArgumentError(f"give either {_arg('start')}/{_arg('end')} or {_arg('start_offset')}/{_arg('end_offset')}, not both")
             when = run_time if run_time is not None else datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
             run.start, run.end = analysis_window(when, start_offset or "-P1D", end_offset or "PT0H")
         else:
@@ -960,7 +1134,7 @@ def run_model_quality_monitor(
         if frame.height == 0:
             raise InvalidInputError("no predictions in the analysis window (an empty window fails, as in SageMaker)")
         outputs = select_outputs(frame, problem, inference_attribute=inference_attribute, probability_attribute=probability_attribute,
-                                 probability_threshold_attribute=probability_threshold_attribute, output_columns=output_columns)
+                                 probability_threshold_attribute=threshold, output_columns=output_columns)
         frame = frame.with_columns(outputs.prediction.alias("_prediction"))
         if outputs.score is not None:
             frame = frame.with_columns(outputs.score.alias("_score"))
@@ -977,8 +1151,10 @@ def run_model_quality_monitor(
             run.merge = MergeReport(predictions=frame.height, predictions_without_labels=frame.height)
         if base.cbpe is not None and "_score" in labelled.columns:
             run.estimated = _estimate(base, labelled)
+            run.estimate_method, run.estimate_reference_rows = "CBPE", base.cbpe.reference_rows
         elif base.dle is not None and problem == "Regression":
             run.estimated = _estimate_loss(base, labelled)
+            run.estimate_method, run.estimate_reference_rows = "DLE", base.dle.reference_rows
         if run.estimated:
             run.estimated_violations = _estimated_violations(run.estimated, base.constraints)
         done = labelled.filter(pl.col("label").is_not_null())
@@ -1001,33 +1177,46 @@ def run_model_quality_monitor(
         run.status = "Failed"
         run.reason = str(e) if isinstance(e, DriftlineError | OSError | ValueError) else f"internal error: {type(e).__name__}: {e}"
         run.violations, run.metrics, run.statistics, run.segments = [], [], {}, {}
-    if out is not None:
-        out_dir = Path(out)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        names = ("statistics.json", "constraint_violations.json", "metrics.json", "merge_report.json", "estimated_performance.json", "segments.json")
-        try:
-            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-            if run.status != "Failed":
-                write_json(staging / "statistics.json", run.statistics)
-                write_json(staging / "constraint_violations.json", {"violations": [v.to_json() for v in run.violations]})
-                write_json(staging / "metrics.json", {"metrics": run.metrics})
-                if run.segments:
-                    write_json(staging / "segments.json", {"segment_by": segment_by, "segments": run.segments})
-            if run.merge.predictions:
-                write_json(staging / "merge_report.json", run.merge.to_json())
-            if run.estimated:
-                write_json(staging / "estimated_performance.json", {
-                    "method": "CBPE" if problem == "BinaryClassification" else "DLE", "metrics": run.estimated,
-                    "estimated_violations": [v.to_json() for v in run.estimated_violations]})
-            for name in names:
-                (out_dir / name).unlink(missing_ok=True)
-            for f in sorted(staging.iterdir()):
-                f.replace(out_dir / f.name)
-        finally:
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
-        write_json(out_dir / "monitoring_run.json", run.summary())
+    if folder is not None:
+        folder.publish(_run_files(run, segment_by))
     return run
+
+
+def _run_files(run: ModelQualityRun, segment_by: str | None) -> dict[str, Any]:
+    """A run's output files (name -> JSON document); the run's record last."""
+    files: dict[str, Any] = {}
+    if run.status != "Failed":
+        files["statistics.json"] = run.statistics
+        files["constraint_violations.json"] = {"violations": [v.to_json() for v in run.violations]}
+        files["metrics.json"] = {"metrics": run.metrics}
+        if run.segments:
+            files["segments.json"] = {"segment_by": segment_by, "segments": run.segments}
+    if run.merge.predictions:
+        files["merge_report.json"] = run.merge.to_json()
+    if run.estimated:
+        files["estimated_performance.json"] = {
+            "method": run.estimate_method, "metrics": run.estimated,
+            "estimated_violations": [v.to_json() for v in run.estimated_violations],
+            "interval_covers": _INTERVAL_COVERS[run.estimate_method],
+            "interval_excludes": _INTERVAL_EXCLUDES[run.estimate_method],
+            "reference_rows": run.estimate_reference_rows,
+        }
+    files["monitoring_run.json"] = run.summary()
+    return files
+
+
+def _run_threshold(base: ModelQualityBaseline, given: float | None, allow_change: bool) -> float | None:
+    """The run's probability threshold: the given one, else the baseline's (None: 0.5, SageMaker's
+    default); a given one that contradicts the baseline's is refused unless ``allow_change``."""
+    stored = base.probability_threshold
+    if given is None:
+        return stored
+    if stored is not None and float(given) != stored and not allow_change:
+        raise InvalidArgumentError(
+            f"{_arg('probability_threshold_attribute')} {float(given):g} contradicts the baseline's {stored:g}: its constraints were "
+            f"made with labels cut at {stored:g}, so the metrics would not be comparable; leave it out to use the baseline's, or pass "
+            f"{_arg('allow_threshold_change')} to use {float(given):g} anyway")
+    return float(given)
 
 
 class _NoLabels(DriftlineError):
@@ -1038,7 +1227,8 @@ def _labels(ground_truth: Any, run: ModelQualityRun, on_bad_record: Literal["fai
     if isinstance(ground_truth, pl.DataFrame):
         return ground_truth
     if isinstance(ground_truth, str | Path) and Path(ground_truth).suffix.lower() in (".csv", ".parquet", ".pq"):
-        return _table(ground_truth, True)  # a table with eventId and label
+        with _counting_bad_records(run, "Ground truth"):
+            return _table(ground_truth, True)  # a table with eventId and label
     if not isinstance(ground_truth, str | Path | list | tuple):
         return _table(ground_truth, True)  # pandas, Arrow
     from driftline.io.ground_truth import read_ground_truth
@@ -1046,15 +1236,38 @@ def _labels(ground_truth: Any, run: ModelQualityRun, on_bad_record: Literal["fai
     # labels come after their predictions: upload hours from the window's first hour on, and,
     # with a run time, only those uploaded before it (what the run would find)
     start = run.start.replace(minute=0, second=0, microsecond=0) if run.start is not None else None
-    gt = read_ground_truth(ground_truth, start=start, end=until, on_bad_record=on_bad_record)
-    if gt.bad_records.total:
-        run.bad_records += gt.bad_records.total
-        run.bad_records_summary = (run.bad_records_summary + " Ground truth: " if run.bad_records_summary else "Ground truth: ") + gt.bad_records.summary()
+    with _counting_bad_records(run, "Ground truth"):
+        gt = read_ground_truth(ground_truth, start=start, end=until, on_bad_record=on_bad_record)
+    run.add_bad_records(gt.bad_records, "Ground truth")
     return gt.frame
+
+
+@contextmanager
+def _counting_bad_records(run: ModelQualityRun, source: str) -> Iterator[None]:
+    """A read that fails on bad records (``on_bad_record='fail'``) still counts them in the run,
+    and its reason names the CLI flag as well as the keyword."""
+    try:
+        yield
+    except BadRecordError as e:
+        run.add_bad_records(e.report, source)
+        raise InvalidInputError(f"{source}: {e.report.summary()} Use on_bad_record='skip' ({_FLAGS['on_bad_record']} skip) to read the "
+                                "good records and report these.") from e
 
 
 # CBPE's metric names -> SageMaker's
 _CBPE_NAMES = {"roc_auc": "auc", "specificity": "true_negative_rate"}
+# What the estimates' 95 % intervals hold, and what they do not (estimated_performance.json);
+# the numbers were measured on simulated data (README, "Before the labels arrive").
+_INTERVAL_COVERS = {
+    "CBPE": "label sampling given the scores, and the calibration's sampling error (drawn from the reference's counts per calibration block)",
+    "DLE": "the sampling of the window's errors given the fitted loss models",
+}
+_INTERVAL_EXCLUDES = {
+    "CBPE": ("the bias of a calibration fitted on a finite reference when the scores shift (covariate shift), which grows as the "
+             "reference shrinks: see reference_rows; and concept drift"),
+    "DLE": ("the loss models' own error (fitted on a finite reference with a ridge basis), which matters most when the window is "
+            "larger than the reference: see reference_rows; and concept drift"),
+}
 
 
 def _estimate(base: ModelQualityBaseline, labelled: pl.DataFrame) -> dict[str, dict[str, Any]]:
@@ -1106,7 +1319,7 @@ def _estimated_violations(estimated: dict[str, dict[str, Any]], constraints: dic
 
 def _segments(done: pl.DataFrame, y_true: pl.Series, by: str, problem: str, positive_label: str | None, score: bool, seed: int) -> dict[str, dict[str, Any]]:
     if by not in done.columns:
-        raise InvalidArgumentError(f"segment_by {by!r} names no column; the data has {', '.join(done.columns)}")
+        raise InvalidArgumentError(f"{_arg('segment_by')} {by!r} names no column; the data has {', '.join(done.columns)}")
     frame = done.with_columns(_y=y_true, _seg=done[by].cast(pl.String).fill_null("(missing)"))
     out: dict[str, dict[str, Any]] = {}
     for value in sorted(frame["_seg"].unique().to_list()):

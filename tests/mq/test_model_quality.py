@@ -272,7 +272,7 @@ def test_monitor_from_capture_and_ground_truth_folders(tmp_path: Path) -> None:
     # bad input: a clear reason naming the attribute
     wrong = run_model_quality_monitor(tmp_path / "baseline", capture, gt, inference_attribute="7", start="2024-03-01T10:00:00Z",
                                       end="2024-03-01T12:00:00Z")
-    assert wrong.status == "Failed" and "inference_attribute 7 is out of range" in wrong.reason
+    assert wrong.status == "Failed" and "inference_attribute (--inference-attribute) 7 is out of range" in wrong.reason
 
 
 def test_outputs_are_deterministic(tmp_path: Path) -> None:
