@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from driftline import _core
+from driftline.errors import InvalidInputError
 from driftline.stats import KllSketch, Moments, moments
 
 __all__ = ["ColumnProfile", "InferredType", "Profile", "TYPE_NAMES"]
@@ -213,8 +214,10 @@ class ColumnProfile:
             self._update_categories(text)
         elif dtype.is_integer() or dtype.is_float() or dtype.is_decimal():
             self._update_typed_numbers(s)
+        elif dtype.is_nested() or dtype == pl.Object:
+            raise InvalidInputError(f"column {self.name!r} holds {dtype} values: a profile summarises one number or text per cell")
         else:
-            # dates, lists, structs...: profiled as their text form
+            # dates, times, durations...: profiled as their text form
             self._update_text(s.cast(pl.String))
 
     def _update_typed_numbers(self, s: pl.Series) -> None:

@@ -109,7 +109,7 @@ def test_files_and_folders(tmp_path: Path) -> None:
     assert [Path(p).name for p in table.files] == ["1.csv", "2.csv"]
     listed = read_table([tmp_path / "sub" / "2.csv", str(tmp_path / "1.csv")])
     assert listed.frame["a"].to_list() == ["3", "1", "2"]
-    with pytest.raises(InvalidInputError, match="pass `format=`"):
+    with pytest.raises(InvalidInputError, match=r"notes.txt from its suffix: name it .csv, .parquet \(.pq\) or .jsonl"):
         read_table(tmp_path / "notes.txt")
     assert read_table(tmp_path / "notes.txt", format="csv", has_header=False).frame["_c0"].to_list() == ["x"]
     with pytest.raises(InvalidInputError):
@@ -261,3 +261,81 @@ def test_csv_round_trip_with_bad_lines(rows: list[list[str]], bad_at: list[int],
     if table is not None:
         assert table.frame.rows() == expected
         assert [r.line for r in table.bad_records.records] == expected_bad
+
+
+# -- messages a CLI user can act on; arguments that are not tables ---------------------------------
+
+
+def test_mixed_formats_say_what_to_do_without_python(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("a\n1\n")
+    (tmp_path / "b.jsonl").write_text('{"a": 1}\n')
+    with pytest.raises(InvalidInputError, match=r"several formats \['csv', 'jsonl'\]: one read takes one format, so put each format in a folder"):
+        read_table(tmp_path)
+    assert read_table(tmp_path, format="jsonl").frame["a"].to_list() == [1]
+
+
+@pytest.mark.parametrize("source, message", [({"a": [1]}, "cannot read a dict"), ([1, 2], "a list holding a int"), (["a.csv", 3], "a list holding a int")])
+def test_sources_that_are_not_tables_or_paths(source: object, message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=message):
+        read_table(source)
+
+
+# -- JSON Lines with lists or objects: refused, naming the column, file and line ---------------------
+
+
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        (['{"a": 1, "b": {"x": 1}}', '{"a": 2, "b": {"x": 2}}'], r"nested.jsonl: line 1: column 'b' holds an object; .* flat JSON"),
+        (['{"a": 1, "b": null}', '{"a": 2, "b": [1, 2]}'], r"nested.jsonl: line 2: column 'b' holds a list"),
+        (['{"a": 1, "b": 3}', '{"a": 2, "b": [3]}'], r"nested.jsonl: line 2: column 'b' holds a list"),
+        (['{"a": 1, "b": "x"}', '{"a": 2, "b": {"y": 1}}'], r"nested.jsonl: line 2: column 'b' holds an object"),
+    ],
+)
+def test_json_lines_with_lists_or_objects_are_refused(tmp_path: Path, lines: list[str], message: str) -> None:
+    from driftline.baseline import suggest_baseline
+    from driftline.io import iter_batches
+
+    path = tmp_path / "nested.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InvalidInputError, match=message):
+        read_table(path)
+    with pytest.raises(InvalidInputError, match=message):
+        list(iter_batches(path, batch_rows=1))
+    with pytest.raises(InvalidInputError, match=message):
+        suggest_baseline(path)
+
+
+def test_a_later_block_with_lists_is_refused_too(tmp_path: Path) -> None:
+    from driftline.io import iter_batches
+
+    path = tmp_path / "late.jsonl"
+    rows = ['{"a": %d, "b": "x"}' % i for i in range(20_000)] + ['{"a": 1, "b": ["x"]}']
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(InvalidInputError, match=r"late.jsonl: line 20001: column 'b' holds a list"):
+        list(iter_batches(path, batch_rows=1000))
+
+
+def test_in_memory_tables_with_nested_columns_are_refused() -> None:
+    from driftline.baseline import suggest_baseline
+    from driftline.profile import Profile
+
+    frame = pl.DataFrame({"a": [1, 2], "b": [[1, 2], [3]], "c": [{"x": 1}, {"x": 2}]})
+    with pytest.raises(InvalidInputError, match=r"the table: column 'b' holds lists"):
+        read_table(frame)
+    with pytest.raises(InvalidInputError, match=r"the table: column 'b' holds lists"):
+        suggest_baseline(frame)
+    with pytest.raises(InvalidInputError, match=r"column 'c' holds Struct"):
+        Profile.of(frame.select("a", "c"))
+
+
+def test_a_monitor_of_a_nested_json_lines_table_fails_naming_the_column(tmp_path: Path) -> None:
+    from driftline.baseline import suggest_baseline
+    from driftline.monitor import run_monitor
+
+    baseline, _ = suggest_baseline(pl.DataFrame({"a": ["1", "2"], "b": ["x", "y"]}))
+    path = tmp_path / "window.jsonl"
+    path.write_text('{"a": 1, "b": "x"}\n{"a": 2, "b": ["x"]}\n')
+    run = run_monitor(baseline, path)
+    assert run.status == "Failed"
+    assert "window.jsonl: line 2: column 'b' holds a list" in run.reason and "internal error" not in run.reason

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Union
@@ -149,6 +150,7 @@ class Batches(Iterator[pl.DataFrame]):
         self._policy = policy
         frame = _in_memory(source)
         if frame is not None:
+            _check_flat(frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema, "the table")
             self.files: list[str] = []
             self.format: TableFormat | None = None
             strings = bool(columns_as_strings)
@@ -158,7 +160,9 @@ class Batches(Iterator[pl.DataFrame]):
             self.files = [p for p, _ in paths]
             formats = {f for _, f in paths}
             if len(formats) > 1:
-                raise InvalidInputError(f"one read takes one format; got {sorted(formats)}: pass `format=`")
+                raise InvalidInputError(
+                    f"the input holds files of several formats {sorted(formats)}: one read takes one format, so put each "
+                    f"format in a folder of its own (in Python, `format=` reads only that format's files)")
             self.format = formats.pop() if formats else format
             strings = columns_as_strings if columns_as_strings is not None else self.format == "csv"
             block = _MAX_BLOCK if batch_rows is None else min(_MAX_BLOCK, max(_MIN_BLOCK, batch_rows * _BYTES_PER_ROW_GUESS))
@@ -251,11 +255,17 @@ def _table_files(source: object, format: TableFormat | None) -> list[tuple[str, 
             raise InvalidInputError(f"no such file or folder: {path}")
         fmt = _format_of(path, format)
         if fmt is None:
-            raise InvalidInputError(f"cannot tell the format of {path} from its suffix: pass `format=` ('csv', 'parquet' or 'jsonl')")
+            raise InvalidInputError(
+                f"cannot tell the format of {path} from its suffix: name it .csv, .parquet (.pq) or .jsonl (.ndjson, .json) "
+                f"(in Python, `format=` 'csv', 'parquet' or 'jsonl' also works)")
         return [(path, fmt)]
-    if isinstance(source, Iterable) and not isinstance(source, bytes):
+    if isinstance(source, Iterable) and not isinstance(source, bytes | Mapping):
+        items = list(source)
+        for item in items:
+            if not isinstance(item, str | os.PathLike):
+                raise InvalidArgumentError(f"cannot read a list holding a {type(item).__name__}: a list holds paths of files or folders")
         out: list[tuple[str, TableFormat]] = []
-        for item in source:
+        for item in items:
             out.extend(_table_files(item, format))
         return out
     raise InvalidArgumentError(
@@ -517,6 +527,11 @@ def _jsonl_frames(path: str, order: int, block_bytes: int, schema: dict[str, pl.
             lines = lines.filter(pl.col("text").str.strip_chars() != "")
             if lines.height == 0:
                 continue
+            # Polars would read a list or object in a text column as its JSON text: only lines
+            # with a bracket after their opening one can hold one, and only those are parsed here
+            nested = _nested_fault(lines.filter(pl.col("text").str.strip_chars().str.slice(1).str.contains(r"[\[{]")))
+            if nested is not None:
+                raise InvalidInputError(f"{path}: {nested}; {_FLAT_HINT}")
             frame = _ndjson(lines, schema)
             if frame is None:
                 # Some line fails: a Python pass over this block names the bad ones.
@@ -535,9 +550,39 @@ def _jsonl_frames(path: str, order: int, block_bytes: int, schema: dict[str, pl.
                     except pl.exceptions.PolarsError as exc:
                         raise InvalidInputError(f"{path}: lines {lines['line'][0]}-{lines['line'][-1]} are JSON objects Polars cannot put in one table: {exc}") from exc
             if frame is not None:
+                _check_flat(frame.schema, path)  # a backstop: the lines were checked above
                 yield frame
     except OSError as exc:
         raise InvalidInputError(f"cannot read {path}: {exc}") from exc
+
+
+_FLAT_HINT = (
+    "SageMaker's monitor and driftline read flat JSON only (one number or string per key, e.g. "
+    '{"b0": 1.0, "b1": 2.1} for a list, {"b.x": 1} for an object): flatten it before')
+
+
+def _check_flat(schema: Mapping[str, pl.DataType], where: str) -> None:
+    """Refuse a column of lists or objects (Polars List, Array, Struct, Object), naming it:
+    profiles summarise one value per cell."""
+    for name, dtype in schema.items():
+        if dtype.is_nested() or dtype == pl.Object:
+            what = "objects" if isinstance(dtype, pl.Struct) else "lists" if isinstance(dtype, pl.List | pl.Array) else "values that are not numbers or text"
+            raise InvalidInputError(f"{where}: column {name!r} holds {what}; {_FLAT_HINT}")
+
+
+def _nested_fault(lines: pl.DataFrame) -> str | None:
+    """For a block Polars cannot put in one table: the first key whose value is a list or an
+    object, with its line (a Python pass over the block, on this failure path only)."""
+    for line, text in lines.iter_rows():
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            for key, v in value.items():
+                if isinstance(v, dict | list):
+                    return f"line {line}: column {key!r} holds {'an object' if isinstance(v, dict) else 'a list'}"
+    return None
 
 
 def _read_ndjson(lines: pl.DataFrame, schema: dict[str, pl.DataType] | None) -> pl.DataFrame:
