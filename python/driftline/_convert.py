@@ -73,6 +73,27 @@ def to_float64(x: Any, name: str) -> F64Array:
     return np.ascontiguousarray(arr, dtype=np.float64)
 
 
+def is_float32(x: Any) -> bool:
+    """Whether ``x`` holds float32 values (numpy, Polars, PyArrow, pandas), for which numpy's
+    histogram computes in float32."""
+    mod = _module_name(x)
+    if mod == "polars":
+        import polars as pl
+
+        return isinstance(x, pl.Series) and x.dtype == pl.Float32
+    if mod == "pyarrow":
+        import pyarrow as pa
+
+        return bool(getattr(x, "type", None) == pa.float32())
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return False
+    try:
+        return bool(np.dtype(dtype) == np.float32)
+    except TypeError:
+        return str(dtype) == "Float32"  # pandas' nullable Float32
+
+
 def check_nan_policy(nan_policy: str) -> None:
     if nan_policy not in NAN_POLICIES:
         raise InvalidArgumentError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")

@@ -14,6 +14,7 @@ __all__ = [
     "InvalidCountError",
     "InvalidArgumentError",
     "InternalError",
+    "OutOfMemoryError",
     "BadRecordError",
 ]
 
@@ -46,6 +47,11 @@ class InternalError(DriftlineError, RuntimeError):
     """A bug in driftline's core (a Rust panic, caught before it reached Python)."""
 
 
+class OutOfMemoryError(DriftlineError, MemoryError):
+    """An allocation sized by an argument (bins, categories, ...) failed; the message names the
+    argument. A ``MemoryError`` too, as numpy raises in the same place."""
+
+
 # Kept beside the class that needs it (type checking only: no import of driftline.io at run time).
 from typing import TYPE_CHECKING  # noqa: E402
 
@@ -63,4 +69,7 @@ class BadRecordError(InvalidInputError):
 
     def __init__(self, report: BadRecords) -> None:
         self.report = report
-        super().__init__(f"{report.summary()} Use on_bad_record='skip' to read the good records and report these.")
+        super().__init__(
+            f"{report.summary()} To read the good records and report these, skip them with "
+            "on_bad_record='skip' (CLI: --on-bad-record skip)."
+        )

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from driftline import _core
-from driftline._convert import F64Array, to_float64
+from driftline._convert import F64Array, is_float32, to_float64
 from driftline._core import Moments
 from driftline.errors import EmptyInputError, InvalidArgumentError
 
@@ -23,22 +23,36 @@ def histogram(
     ``bins`` is a number of equal-width bins over ``range`` (default: the smallest and largest
     value of ``x``) or a monotonically increasing sequence of edges. Bins are half-open
     ``[e[i], e[i+1])`` except the last, which is closed. Missing values are not counted.
-    Counts equal numpy's exactly (the equal-width edges are computed as ``numpy.linspace``).
+
+    Counts and edges equal numpy's exactly: equal-width edges are computed as ``numpy.linspace``
+    does, and for float32 data (numpy, Polars, Arrow, pandas) in float32 arithmetic as numpy
+    does, the edges then being numpy's float32 edges (returned as float64). Where numpy raises
+    ``Too many bins for data range`` (edges that cannot increase), so does this function
+    (:class:`~driftline.errors.InvalidArgumentError`). Differences from numpy: NaN is left out
+    of the automatic range (numpy raises); where ``max - min`` overflows float64 (numpy makes NaN
+    edges and raises) the edges are computed without overflow and the counts are exact for them;
+    ``bins`` may be at most ``2**24`` (16,777,216; ``driftline._core.MAX_BINS``), beyond which
+    :class:`~driftline.errors.InvalidArgumentError` names ``bins``, and an allocation that still
+    fails raises :class:`~driftline.errors.OutOfMemoryError` (a ``MemoryError``).
     """
     values = to_float64(x, "x")
     if np.ndim(bins) == 0:
         if isinstance(bins, bool) or not isinstance(bins, int | np.integer):
             raise InvalidArgumentError(f"`bins` must be an int or a sequence of edges, got {bins!r}")
+        from_data = range is None
         if range is None:
             mm = _core.min_max(values)
             if mm is None:
-                lo, hi = 0.0, 1.0  # numpy's range for an empty input
+                lo, hi = 0.0, 1.0  # numpy's range for an empty input (Python numbers, as given)
+                from_data = False
             else:
                 lo, hi = mm
             if not (np.isfinite(lo) and np.isfinite(hi)):
                 raise InvalidArgumentError(f"autodetected range of [{lo}, {hi}] is not finite; pass `range`")
         else:
             lo, hi = float(range[0]), float(range[1])
+        if is_float32(x):
+            return _core.histogram_uniform_f32(values, int(bins), lo, hi, not from_data)
         return _core.histogram_uniform(values, int(bins), lo, hi)
     edges = to_float64(bins, "bins")
     return _core.histogram_edges(values, edges), edges
@@ -63,7 +77,10 @@ def _null_count(x: Any) -> int:
 
 
 def count_categories(values: Any) -> tuple[list[str], npt.NDArray[np.uint64], int]:
-    """Distinct categories of ``values``, their counts, and the number of nulls.
+    """Distinct categories of ``values``, their counts, and the number of missing values.
+
+    Missing values are nulls (None, Polars/Arrow nulls, pandas NA) and float NaN: they are
+    counted in the third value, never as a category (NaN is missing everywhere in driftline).
 
     Accepts Polars String/Categorical/Enum series, PyArrow string or dictionary arrays, pandas
     series (categorical or not), numpy arrays and sequences. Categories are returned as strings
@@ -85,9 +102,15 @@ def count_categories(values: Any) -> tuple[list[str], npt.NDArray[np.uint64], in
         arr = pa.array(values, from_pandas=True)
     else:
         seq = values.tolist() if isinstance(values, np.ndarray) else list(values)
-        arr = pa.array([None if v is None else str(v) for v in seq], type=pa.large_string())
+        arr = pa.array([None if _is_missing(v) else str(v) for v in seq], type=pa.large_string())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type) and pa.types.is_floating(arr.type.value_type):
+        arr = arr.dictionary_decode()  # NaN in the dictionary: decode, so it becomes missing below
+    if pa.types.is_floating(arr.type):
+        import pyarrow.compute as pc
+
+        arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, arr.type), arr)
     if pa.types.is_dictionary(arr.type):
         return _count_dictionary(arr, keep_all)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type)):
@@ -95,6 +118,10 @@ def count_categories(values: Any) -> tuple[list[str], npt.NDArray[np.uint64], in
     elif not pa.types.is_large_string(arr.type):
         arr = arr.cast(pa.large_string())
     return _count_large_strings(arr)
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
 
 
 def _count_large_strings(arr: Any) -> tuple[list[str], npt.NDArray[np.uint64], int]:

@@ -43,6 +43,9 @@ impl U64Set {
     }
 }
 
+/// Largest `k` [`kmv_update`] takes (driftline's profiles use 4096): 2^20, a 64 MiB hash set.
+pub const MAX_K: usize = 1 << 20;
+
 /// The `k` smallest distinct values of `kmv ∪ hashes`, sorted. `kmv` is a previous result
 /// (sorted, distinct, at most `k` long). One pass over `hashes`: a hash set drops repeats, and
 /// once `k` values are known only hashes below the current `k`-th smallest are kept, so the

@@ -12,6 +12,8 @@ pub enum StatsError {
     InvalidCount { arg: &'static str, index: usize, value: f64 },
     /// Any other invalid argument value (bad edges, unknown option, corrupt bytes, ...).
     InvalidArgument(String),
+    /// An allocation sized by `arg` failed (the Python binding raises a `MemoryError`).
+    OutOfMemory { arg: &'static str, bytes: usize },
 }
 
 pub type Result<T> = std::result::Result<T, StatsError>;
@@ -29,6 +31,9 @@ impl fmt::Display for StatsError {
                 "`{arg}` must hold finite non-negative values, got {value} at index {index}"
             ),
             StatsError::InvalidArgument(msg) => f.write_str(msg),
+            StatsError::OutOfMemory { arg, bytes } => {
+                write!(f, "cannot allocate {bytes} bytes for `{arg}` (out of memory); use a smaller `{arg}`")
+            }
         }
     }
 }
@@ -47,6 +52,25 @@ pub fn check_counts(arg: &'static str, values: &[f64]) -> Result<()> {
 pub fn check_same_len(left: &'static str, a: usize, right: &'static str, b: usize) -> Result<()> {
     if a != b {
         return Err(StatsError::LengthMismatch { left, right, left_len: a, right_len: b });
+    }
+    Ok(())
+}
+
+/// `n` copies of `value`, or [`StatsError::OutOfMemory`] naming `arg` when the allocation fails
+/// (`vec![value; n]` would abort the process instead).
+pub fn try_filled<T: Clone>(arg: &'static str, n: usize, value: T) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| StatsError::OutOfMemory { arg, bytes: n.saturating_mul(std::mem::size_of::<T>()) })?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+/// Check a size argument against its documented upper bound before anything is allocated:
+/// with Linux overcommit a huge allocation can "succeed" and fail only when it is touched.
+pub fn check_size(arg: &'static str, n: usize, max: usize) -> Result<()> {
+    if n > max {
+        return Err(StatsError::InvalidArgument(format!("`{arg}` must be at most {max}, got {n}")));
     }
     Ok(())
 }

@@ -5,26 +5,57 @@
 //! (it is reported as missing by the caller); infinities count when an edge is infinite.
 use rayon::prelude::*;
 
-use crate::error::{Result, StatsError};
+use crate::error::{check_size, try_filled, Result, StatsError};
 use crate::PARALLEL_MIN_LEN;
 
 const CHUNK: usize = 1 << 16;
 
-/// Edges of `n` equal-width bins over `[lo, hi]`, computed as `numpy.linspace(lo, hi, n + 1)`
-/// (`start + i * step`, last edge set to `hi`), so that counts match numpy bit for bit.
-pub fn uniform_edges(lo: f64, hi: f64, n: usize) -> Result<Vec<f64>> {
+/// Largest number of bins (and buckets, categories) a caller may ask for: 2^24 = 16,777,216
+/// (128 MiB of counts). numpy has no such bound; ours turns an absurd request into an error
+/// instead of an allocation the machine cannot back (with overcommit it would "succeed").
+pub const MAX_BINS: usize = 1 << 24;
+
+fn too_many_bins(n: usize, lo: f64, hi: f64) -> StatsError {
+    StatsError::InvalidArgument(format!(
+        "Too many bins for data range: cannot create {n} finite-sized bins over [{lo}, {hi}] (numpy raises too)"
+    ))
+}
+
+fn check_bins(n: usize) -> Result<()> {
     if n == 0 {
         return Err(StatsError::InvalidArgument("`bins` must be at least 1".into()));
     }
+    check_size("bins", n, MAX_BINS)
+}
+
+/// Edges of `n` equal-width bins over `[lo, hi]`, computed as `numpy.linspace(lo, hi, n + 1)`
+/// (`i * step + lo`, or `i / n * delta + lo` when the step underflows to 0; the last edge set
+/// to `hi`), so that counts match numpy bit for bit. When `hi - lo` overflows (numpy then
+/// makes NaN and inf edges and raises), the edges are computed from halves and stay finite.
+/// Edges that do not increase strictly are an error, as in numpy ("Too many bins").
+pub fn uniform_edges(lo: f64, hi: f64, n: usize) -> Result<Vec<f64>> {
+    check_bins(n)?;
     if !(lo.is_finite() && hi.is_finite()) || lo > hi {
         return Err(StatsError::InvalidArgument(format!(
             "histogram range must be finite with lo <= hi, got [{lo}, {hi}]"
         )));
     }
     let (lo, hi) = if lo == hi { (lo - 0.5, hi + 0.5) } else { (lo, hi) };
-    let step = (hi - lo) / n as f64;
-    let mut edges: Vec<f64> = (0..=n).map(|i| i as f64 * step + lo).collect();
+    let mut edges = try_filled("bins", n + 1, 0.0f64)?;
+    let (nf, delta) = (n as f64, hi - lo);
+    let step = delta / nf;
+    if !delta.is_finite() {
+        let half_step = hi / (2.0 * nf) - lo / (2.0 * nf);
+        edges.iter_mut().enumerate().for_each(|(i, e)| *e = (lo / 2.0 + i as f64 * half_step) * 2.0);
+    } else if step == 0.0 {
+        edges.iter_mut().enumerate().for_each(|(i, e)| *e = i as f64 / nf * delta + lo);
+    } else {
+        edges.iter_mut().enumerate().for_each(|(i, e)| *e = i as f64 * step + lo);
+    }
     edges[n] = hi;
+    if edges.windows(2).any(|w| !(w[0] < w[1])) {
+        return Err(too_many_bins(n, lo, hi));
+    }
     Ok(edges)
 }
 
@@ -62,10 +93,17 @@ fn count_le(edges: &[f64], x: f64) -> usize {
     base + (edges[base] <= x) as usize
 }
 
-/// Counts of one chunk into `nbins + 1` slots (the last slot collects values out of range),
-/// using four interleaved count arrays so that repeated bins do not serialise the increments.
-fn count_chunk<F: Fn(f64) -> usize>(x: &[f64], nbins: usize, index: F) -> Vec<u64> {
+/// Counts of one chunk into `nbins + 1` slots (the last slot collects values out of range).
+/// With few bins, four interleaved count arrays keep repeated bins from serialising the
+/// increments; with many, one array (four would cost more memory than they save time).
+fn count_chunk<F: Fn(f64) -> usize>(x: &[f64], nbins: usize, index: F) -> Result<Vec<u64>> {
     let slots = nbins + 1;
+    if slots > 1 << 12 {
+        let mut c = try_filled("bins", slots, 0u64)?;
+        x.iter().for_each(|&v| c[index(v)] += 1);
+        c.truncate(nbins);
+        return Ok(c);
+    }
     let mut c = vec![0u64; slots * 4];
     let mut quads = x.chunks_exact(4);
     for q in &mut quads {
@@ -77,19 +115,27 @@ fn count_chunk<F: Fn(f64) -> usize>(x: &[f64], nbins: usize, index: F) -> Vec<u6
     for &v in quads.remainder() {
         c[index(v)] += 1;
     }
-    (0..nbins).map(|i| c[i] + c[slots + i] + c[2 * slots + i] + c[3 * slots + i]).collect()
+    Ok((0..nbins).map(|i| c[i] + c[slots + i] + c[2 * slots + i] + c[3 * slots + i]).collect())
 }
 
-fn count_parallel<F: Fn(f64) -> usize + Sync>(x: &[f64], nbins: usize, index: F) -> Vec<u64> {
-    if x.len() < PARALLEL_MIN_LEN {
+/// Length of the chunks counted in parallel: at least 8 values per slot, so that the per-chunk
+/// count arrays never take more memory than the data they count.
+fn chunk_len(slots: usize) -> usize {
+    CHUNK.max(slots.saturating_mul(8))
+}
+
+fn count_parallel<F: Fn(f64) -> usize + Sync>(x: &[f64], nbins: usize, index: F) -> Result<Vec<u64>> {
+    let chunk = chunk_len(nbins + 1);
+    if x.len() < PARALLEL_MIN_LEN.max(2 * chunk) {
         return count_chunk(x, nbins, &index);
     }
-    x.par_chunks(CHUNK)
-        .map(|c| count_chunk(c, nbins, &index))
-        .reduce(|| vec![0u64; nbins], |mut a, b| {
+    x.par_chunks(chunk).map(|c| count_chunk(c, nbins, &index)).try_reduce(
+        || vec![0u64; nbins],
+        |mut a, b| {
             a.iter_mut().zip(b).for_each(|(s, v)| *s += v);
-            a
-        })
+            Ok(a)
+        },
+    )
 }
 
 /// A uniform grid over the finite edges `[lo, hi]` that maps a value to a bin in O(1): each cell
@@ -202,15 +248,15 @@ pub fn histogram_edges(x: &[f64], edges: &[f64]) -> Result<Vec<u64>> {
     // NaN and values out of range go to the spill slot `nbins`; x == last lands in the last,
     // closed bin because the walks never step past bin nbins - 1.
     if let Some(grid) = EdgeGrid::new(edges) {
-        return Ok(count_parallel(x, nbins, |v| if v >= first && v <= last { grid.bin(v) } else { nbins }));
+        return count_parallel(x, nbins, |v| if v >= first && v <= last { grid.bin(v) } else { nbins });
     }
-    Ok(count_parallel(x, nbins, |v| {
+    count_parallel(x, nbins, |v| {
         if v >= first && v <= last {
             (count_le(edges, v) - 1).min(nbins - 1)
         } else {
             nbins
         }
-    }))
+    })
 }
 
 /// Histogram with `nbins` equal-width bins over `[lo, hi]`
@@ -218,6 +264,11 @@ pub fn histogram_edges(x: &[f64], edges: &[f64]) -> Result<Vec<u64>> {
 pub fn histogram_uniform(x: &[f64], nbins: usize, lo: f64, hi: f64) -> Result<(Vec<u64>, Vec<f64>)> {
     let edges = uniform_edges(lo, hi, nbins)?;
     let (first, last) = (edges[0], edges[nbins]);
+    if !(last - first).is_finite() {
+        // the float index below would overflow; the edges themselves are finite
+        let counts = histogram_edges(x, &edges)?;
+        return Ok((counts, edges));
+    }
     let scale = nbins as f64 / (last - first);
     let e = &edges;
     let counts = count_parallel(x, nbins, |v| {
@@ -232,8 +283,85 @@ pub fn histogram_uniform(x: &[f64], nbins: usize, lo: f64, hi: f64) -> Result<(V
             i += 1;
         }
         i
-    });
+    })?;
     Ok((counts, edges))
+}
+
+/// Where the range of a float32 histogram comes from: numpy's arithmetic differs between them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RangeOf {
+    /// The smallest and largest value of the (float32) data: numpy works in float32 throughout.
+    Data,
+    /// A `range` given as Python floats: numpy computes the edges in float64 and rounds them.
+    Given,
+}
+
+/// `numpy.histogram(x, bins=nbins)` for float32 data, bit for bit: `x` holds float32 values
+/// (widened exactly), and numpy computes float32 edges and each value's bin in float32 with a
+/// one-step correction against those edges (`numpy/lib/_histograms_impl.py`, numpy 2.x, NEP 50
+/// promotion). Returns the counts and the float32 edges widened to f64.
+pub fn histogram_uniform_f32(x: &[f64], nbins: usize, lo: f64, hi: f64, range: RangeOf) -> Result<(Vec<u64>, Vec<f64>)> {
+    check_bins(nbins)?;
+    if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+        return Err(StatsError::InvalidArgument(format!(
+            "histogram range must be finite with lo <= hi, got [{lo}, {hi}]"
+        )));
+    }
+    let mut edges = try_filled("bins", nbins + 1, 0.0f32)?;
+    let (first, last, denom) = match range {
+        RangeOf::Given => {
+            let (lo, hi) = if lo == hi { (lo - 0.5, hi + 0.5) } else { (lo, hi) };
+            let f64_edges = uniform_edges_unchecked(lo, hi, nbins);
+            edges.iter_mut().zip(f64_edges).for_each(|(e, v)| *e = v as f32);
+            edges[nbins] = hi as f32;
+            (lo as f32, hi as f32, (hi - lo) as f32)
+        }
+        RangeOf::Data => {
+            let (mut lo, mut hi) = (lo as f32, hi as f32);
+            if lo == hi {
+                lo -= 0.5;
+                hi += 0.5;
+            }
+            let (nf, delta) = (nbins as f32, hi - lo);
+            let step = delta / nf;
+            if step == 0.0 {
+                edges.iter_mut().enumerate().for_each(|(i, e)| *e = i as f32 / nf * delta + lo);
+            } else {
+                edges.iter_mut().enumerate().for_each(|(i, e)| *e = i as f32 * step + lo);
+            }
+            edges[nbins] = hi;
+            (lo, hi, delta)
+        }
+    };
+    // numpy raises on non-increasing edges; NaN or infinite ones (an overflowing float32
+    // range) would give it garbage or an IndexError, so they are an error here too.
+    if edges.iter().any(|e| !e.is_finite()) || edges.windows(2).any(|w| !(w[0] < w[1])) {
+        return Err(too_many_bins(nbins, lo, hi));
+    }
+    let nf = nbins as f32;
+    let e = &edges;
+    let counts = count_parallel(x, nbins, |v| {
+        let v = v as f32;
+        if !(v >= first && v <= last) {
+            return nbins;
+        }
+        let mut i = ((((v - first) / denom) * nf) as usize).min(nbins - 1);
+        if v < e[i] {
+            i = i.saturating_sub(1);
+        }
+        if i != nbins - 1 && v >= e[i + 1] {
+            i += 1;
+        }
+        i
+    })?;
+    Ok((counts, edges.into_iter().map(f64::from).collect()))
+}
+
+/// `numpy.linspace(lo, hi, n + 1)` in float64 for a finite `hi - lo`, without checks.
+fn uniform_edges_unchecked(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> {
+    let (nf, delta) = (n as f64, hi - lo);
+    let step = delta / nf;
+    (0..=n).map(move |i| if step == 0.0 { i as f64 / nf * delta + lo } else { i as f64 * step + lo })
 }
 
 /// Smallest and largest non-NaN value, or `None` when there is none.
@@ -258,6 +386,10 @@ pub fn min_max(x: &[f64]) -> Option<(f64, f64)> {
     any.then_some((lo, hi))
 }
 
+/// Largest `n_categories` [`count_codes`] takes: 2^28 (2 GiB of counts); a dictionary that
+/// large would already hold several GiB of strings.
+pub const MAX_CATEGORIES: usize = 1 << 28;
+
 /// Category counts from integer codes (Polars categorical physical codes, Arrow dictionary
 /// indices): `counts[c]` for `c` in `0..n_categories`, plus the number of codes equal to
 /// `null_code` (missing). Any other code outside the range is an error naming its position.
@@ -265,8 +397,9 @@ pub fn count_codes<T>(codes: &[T], n_categories: usize, null_code: Option<T>) ->
 where
     T: Copy + PartialEq + TryInto<usize> + Send + Sync + std::fmt::Display,
 {
+    check_size("n_categories", n_categories, MAX_CATEGORIES)?;
     let one = |c: &[T], offset: usize| -> Result<(Vec<u64>, u64)> {
-        let mut counts = vec![0u64; n_categories];
+        let mut counts = try_filled("n_categories", n_categories, 0u64)?;
         let mut nulls = 0u64;
         for (i, &code) in c.iter().enumerate() {
             if Some(code) == null_code {
@@ -285,12 +418,13 @@ where
         }
         Ok((counts, nulls))
     };
-    if codes.len() < PARALLEL_MIN_LEN {
+    let chunk = chunk_len(n_categories);
+    if codes.len() < PARALLEL_MIN_LEN.max(2 * chunk) {
         return one(codes, 0);
     }
     let parts: Vec<Result<(Vec<u64>, u64)>> =
-        codes.par_chunks(CHUNK).enumerate().map(|(k, c)| one(c, k * CHUNK)).collect();
-    let mut counts = vec![0u64; n_categories];
+        codes.par_chunks(chunk).enumerate().map(|(k, c)| one(c, k * chunk)).collect();
+    let mut counts = try_filled("n_categories", n_categories, 0u64)?;
     let mut nulls = 0;
     for p in parts {
         let (c, n) = p?;
@@ -426,6 +560,36 @@ mod tests {
         let (c, e) = histogram_uniform(&x, 37, 0.0, 99.9).unwrap();
         assert_eq!(c, histogram_edges(&x, &e).unwrap());
         assert_eq!(c.iter().sum::<u64>(), x.len() as u64);
+    }
+
+    #[test]
+    fn absurd_sizes_are_errors_not_aborts() {
+        assert!(matches!(histogram_uniform(&[1.0, 2.0], 1_000_000_000, 1.0, 2.0), Err(StatsError::InvalidArgument(_))));
+        assert!(matches!(count_codes(&[0u32], usize::MAX, None), Err(StatsError::InvalidArgument(_))));
+        assert!(matches!(try_filled("bins", usize::MAX / 2, 0u64), Err(StatsError::OutOfMemory { arg: "bins", .. })));
+        // many bins over little data: one count array, no per-chunk copies
+        let x: Vec<f64> = (0..300_000).map(|i| i as f64).collect();
+        let (c, _) = histogram_uniform(&x, 1 << 20, 0.0, 299_999.0).unwrap();
+        assert_eq!(c.iter().sum::<u64>(), 300_000);
+    }
+
+    #[test]
+    fn overflowing_range_gives_finite_edges() {
+        let (c, e) = histogram_uniform(&[-1.7e308, 0.0, 1.7e308], 4, -1.7e308, 1.7e308).unwrap();
+        let want = [-1.7e308, -0.85e308, 0.0, 0.85e308, 1.7e308];
+        assert!(e.iter().zip(want).all(|(a, b)| (a - b).abs() <= 1e-15 * b.abs()), "{e:?}");
+        assert_eq!(c, vec![1, 0, 1, 1]);
+        // numpy's "Too many bins": edges that cannot increase
+        assert!(histogram_uniform(&[1.0], 10, 1.0, 1.0 + f64::EPSILON).is_err());
+    }
+
+    #[test]
+    fn float32_follows_numpy_float32_arithmetic() {
+        // numpy.histogram(np.float32([0.1, 0.2, 0.3, 0.7]), 3) -> [2, 1, 1]
+        let x: Vec<f64> = [0.1f32, 0.2, 0.3, 0.7].iter().map(|&v| v as f64).collect();
+        let (c, e) = histogram_uniform_f32(&x, 3, x[0], x[3], RangeOf::Data).unwrap();
+        assert_eq!(c.iter().sum::<u64>(), 4);
+        assert_eq!(e[3], 0.7f32 as f64);
     }
 
     #[test]

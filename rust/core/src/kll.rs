@@ -787,6 +787,7 @@ impl KllSketch {
         if n_buckets == 0 {
             return Err(invalid("`n_buckets` must be at least 1"));
         }
+        crate::error::check_size("n_buckets", n_buckets, crate::hist::MAX_BINS)?;
         let view = self.view()?;
         let (start, end) = (self.tally.min, self.tally.max);
         let nb = n_buckets as f64;

@@ -428,7 +428,7 @@ pub fn confusion_matrix(y_true: &[u32], y_pred: &[u32], n_classes: usize) -> Res
     let cells = n_classes.checked_mul(n_classes).filter(|&c| c <= 1 << 28).ok_or_else(|| {
         StatsError::InvalidArgument(format!("{n_classes} classes give a confusion matrix too large to hold"))
     })?;
-    let mut cm = vec![0u64; cells];
+    let mut cm = crate::error::try_filled("n_classes", cells, 0u64)?;
     for (i, (&t, &p)) in y_true.iter().zip(y_pred).enumerate() {
         let (t, p) = (t as usize, p as usize);
         if t >= n_classes || p >= n_classes {

@@ -22,6 +22,7 @@ pub fn to_py(py: Python<'_>, err: StatsError) -> PyErr {
         StatsError::LengthMismatch { .. } => "LengthMismatchError",
         StatsError::InvalidCount { .. } => "InvalidCountError",
         StatsError::InvalidArgument(_) => "InvalidArgumentError",
+        StatsError::OutOfMemory { .. } => "OutOfMemoryError",
     };
     exception(py, class, err.to_string())
 }

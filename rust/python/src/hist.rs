@@ -3,7 +3,7 @@ use driftline_core::{distinct, hist};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use crate::convert::slice;
+use crate::convert::{size, slice};
 use crate::errors::{invalid, run};
 
 /// Counts over explicit edges (numpy.histogram semantics); NaN is not counted.
@@ -22,12 +22,32 @@ fn histogram_edges<'py>(
 fn histogram_uniform<'py>(
     py: Python<'py>,
     x: PyReadonlyArray1<'py, f64>,
-    bins: usize,
+    bins: i128,
     lo: f64,
     hi: f64,
 ) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<f64>>)> {
     let x = slice(py, &x, "x")?;
+    let bins = size(py, bins, "bins", 1, hist::MAX_BINS)?;
     let (c, e) = run(py, || hist::histogram_uniform(x, bins, lo, hi))?;
+    Ok((c.into_pyarray(py), e.into_pyarray(py)))
+}
+
+/// `numpy.histogram` of float32 data (`x` holds float32 values widened to float64) with `bins`
+/// equal-width bins: float32 edges and arithmetic as numpy's. `range_given`: whether `lo, hi`
+/// came from the caller's `range` (numpy then computes the edges in float64) or from the data.
+#[pyfunction]
+fn histogram_uniform_f32<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray1<'py, f64>,
+    bins: i128,
+    lo: f64,
+    hi: f64,
+    range_given: bool,
+) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<f64>>)> {
+    let x = slice(py, &x, "x")?;
+    let bins = size(py, bins, "bins", 1, hist::MAX_BINS)?;
+    let range = if range_given { hist::RangeOf::Given } else { hist::RangeOf::Data };
+    let (c, e) = run(py, || hist::histogram_uniform_f32(x, bins, lo, hi, range))?;
     Ok((c.into_pyarray(py), e.into_pyarray(py)))
 }
 
@@ -38,8 +58,9 @@ fn kmv_update<'py>(
     py: Python<'py>,
     kmv: PyReadonlyArray1<'py, u64>,
     hashes: PyReadonlyArray1<'py, u64>,
-    k: usize,
+    k: i128,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let k = size(py, k, "k", 0, distinct::MAX_K)?;
     let (a, h) = (slice(py, &kmv, "kmv")?, slice(py, &hashes, "hashes")?);
     if a.windows(2).any(|w| w[0] >= w[1]) {
         return Err(invalid(py, "`kmv` must be sorted and distinct (a previous kmv_update result)"));
@@ -80,9 +101,10 @@ where
 fn count_codes<'py>(
     py: Python<'py>,
     codes: &Bound<'py, PyAny>,
-    n_categories: usize,
+    n_categories: i128,
     null_code: Option<i64>,
 ) -> PyResult<(Bound<'py, PyArray1<u64>>, u64)> {
+    let n_categories = size(py, n_categories, "n_categories", 0, hist::MAX_CATEGORIES)?;
     let r = codes_of::<u32>(py, codes, n_categories, null_code)
         .or_else(|| codes_of::<i64>(py, codes, n_categories, null_code))
         .or_else(|| codes_of::<i32>(py, codes, n_categories, null_code))
@@ -118,8 +140,10 @@ fn count_strings<'py>(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("MAX_BINS", hist::MAX_BINS)?;
     m.add_function(wrap_pyfunction!(histogram_edges, m)?)?;
     m.add_function(wrap_pyfunction!(histogram_uniform, m)?)?;
+    m.add_function(wrap_pyfunction!(histogram_uniform_f32, m)?)?;
     m.add_function(wrap_pyfunction!(min_max, m)?)?;
     m.add_function(wrap_pyfunction!(kmv_update, m)?)?;
     m.add_function(wrap_pyfunction!(count_codes, m)?)?;

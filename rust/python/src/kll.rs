@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
 
-use crate::convert::slice;
+use crate::convert::{size, slice};
 use crate::errors::{invalid, run, to_py};
 
 /// KLL quantile sketch in SageMaker's layout (see driftline_core::kll).
@@ -65,7 +65,8 @@ impl KllSketch {
     #[new]
     // Literals (not kll::DEFAULT_K / DEFAULT_C) so that the text signature shows them.
     #[pyo3(signature = (k=2048, c=0.64, seed=0))]
-    fn new(py: Python<'_>, k: u32, c: f64, seed: u64) -> PyResult<Self> {
+    fn new(py: Python<'_>, k: i128, c: f64, seed: u64) -> PyResult<Self> {
+        let k = size(py, k, "k", kll::MIN_K as usize, kll::MAX_K as usize)? as u32;
         Ok(KllSketch { inner: CoreKll::new(k, c, seed).map_err(|e| to_py(py, e))? })
     }
 
@@ -166,7 +167,8 @@ impl KllSketch {
 
     /// SageMaker's `kll.buckets`: (lower_bound, upper_bound, count) as Deequ computes them.
     #[pyo3(signature = (n_buckets=10))]
-    fn buckets(&self, py: Python<'_>, n_buckets: usize) -> PyResult<Vec<(f64, f64, u64)>> {
+    fn buckets(&self, py: Python<'_>, n_buckets: i128) -> PyResult<Vec<(f64, f64, u64)>> {
+        let n_buckets = size(py, n_buckets, "n_buckets", 1, driftline_core::hist::MAX_BINS)?;
         self.inner.buckets(n_buckets).map_err(|e| to_py(py, e))
     }
 

@@ -56,11 +56,11 @@ impl Moments {
     #[getter]
     fn mean(&self) -> f64 { self.inner.mean }
     #[getter]
-    fn m2(&self) -> f64 { self.inner.m2 }
+    fn m2(&self) -> f64 { self.inner.m2() }
     #[getter]
-    fn std_pop(&self) -> f64 { self.inner.var_pop().sqrt() }
+    fn std_pop(&self) -> f64 { self.inner.std_pop() }
     #[getter]
-    fn std_sample(&self) -> f64 { self.inner.var_sample().sqrt() }
+    fn std_sample(&self) -> f64 { self.inner.std_sample() }
     #[getter]
     fn min(&self) -> f64 { self.inner.min }
     #[getter]
@@ -69,8 +69,8 @@ impl Moments {
     fn __repr__(&self) -> String {
         let m = &self.inner;
         format!(
-            "Moments(count={}, nulls={}, nan={}, pos_inf={}, neg_inf={}, mean={}, std_pop={}, min={}, max={})",
-            m.count, m.nulls, m.nan, m.pos_inf, m.neg_inf, m.mean, m.var_pop().sqrt(), m.min, m.max
+            "Moments(count={}, nulls={}, nan={}, pos_inf={}, neg_inf={}, mean={:?}, std_pop={:?}, min={:?}, max={:?})",
+            m.count, m.nulls, m.nan, m.pos_inf, m.neg_inf, m.mean, m.std_pop(), m.min, m.max
         )
     }
 }
