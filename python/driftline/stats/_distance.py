@@ -14,19 +14,24 @@ from driftline._convert import to_counts
 __all__ = ["hellinger", "jensenshannon", "js_divergence", "kl_divergence", "linf", "psi", "total_variation"]
 
 
-def psi(expected: Any, actual: Any, *, empty_bins: Literal["floor", "smooth"] = "floor", eps: float = 1e-4) -> float:
+def psi(
+    expected: Any, actual: Any, *, empty_bins: Literal["floor", "smooth", "zeros"] = "floor", eps: float = 1e-4
+) -> float:
     """Population stability index ``sum_i (a_i - e_i) * ln(a_i / e_i)`` over proportions.
 
-    Empty bins: ``"floor"`` (default) raises every proportion below ``eps`` to ``eps``
-    (Evidently's convention, eps=1e-4); ``"smooth"`` adds ``eps`` to every count before
-    normalising (Laplace smoothing). Common reading: < 0.1 stable, 0.1-0.25 moderate, > 0.25 drift.
+    Empty bins (``ln(0)`` is undefined): ``"floor"`` (default) raises every proportion below
+    ``eps`` to ``eps``, empty or not, without renormalising; ``"zeros"`` replaces only
+    proportions that are exactly 0 by ``eps`` (Evidently's rule, with its eps = 1e-4);
+    ``"smooth"`` adds ``eps`` to every count before normalising (Laplace smoothing). Every term
+    is >= 0, so PSI is too. Common reading: < 0.1 stable, 0.1-0.25 moderate, > 0.25 drift.
     """
     return _core.psi(to_counts(expected, "expected"), to_counts(actual, "actual"), empty_bins, eps)
 
 
 def kl_divergence(p: Any, q: Any, base: float | None = None) -> float:
     """Kullback-Leibler divergence ``sum p ln(p / q)``; equals ``scipy.stats.entropy(p, q, base=base)``
-    (inf when a bin has ``q == 0 < p``)."""
+    (inf when a bin has ``q == 0 < p``). Summed as ``sum p ln(p / q) - p + q`` (the same value,
+    as both sum to 1), whose terms are each >= 0, so rounding never makes it negative."""
     return _core.kl_divergence(to_counts(p, "p"), to_counts(q, "q"), base)
 
 

@@ -6,7 +6,8 @@ use pyo3::prelude::*;
 use crate::convert::slice;
 use crate::errors::{invalid, run};
 
-/// PSI of `actual` against `expected` counts; `empty_bins` is "floor" (eps) or "smooth" (alpha).
+/// PSI of `actual` against `expected` counts; `empty_bins` is "floor" (eps), "smooth" (alpha)
+/// or "zeros" (Evidently's: only empty bins become eps).
 #[pyfunction]
 #[pyo3(signature = (expected, actual, empty_bins="floor", eps=1e-4))]
 fn psi(
@@ -19,7 +20,8 @@ fn psi(
     let how = match empty_bins {
         "floor" => EmptyBins::Floor(eps),
         "smooth" => EmptyBins::Smooth(eps),
-        other => return Err(invalid(py, format!("empty_bins must be 'floor' or 'smooth', got {other:?}"))),
+        "zeros" => EmptyBins::Zeros(eps),
+        other => return Err(invalid(py, format!("empty_bins must be 'floor', 'smooth' or 'zeros', got {other:?}"))),
     };
     let (e, a) = (slice(py, &expected, "expected")?, slice(py, &actual, "actual")?);
     run(py, || d::psi(e, a, how))

@@ -5,11 +5,14 @@ use crate::error::{check_counts, check_same_len, Result, StatsError};
 /// How PSI treats a bin that is empty in either distribution (`ln(0)` is undefined).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum EmptyBins {
-    /// Replace a proportion below `eps` by `eps` (no renormalisation), as Evidently and most PSI
-    /// write-ups do; the default is `eps = 1e-4`.
+    /// Raise every proportion below `eps` to `eps` (no renormalisation); the default is
+    /// `eps = 1e-4`. Evidently instead replaces only proportions that are exactly 0 (by 1e-4).
     Floor(f64),
     /// Add `alpha` to every count before normalising (Laplace smoothing).
     Smooth(f64),
+    /// Replace only proportions that are exactly 0 by `eps` (no renormalisation): Evidently's
+    /// rule (with `eps = 1e-4`).
+    Zeros(f64),
 }
 
 impl Default for EmptyBins {
@@ -50,11 +53,14 @@ pub fn rel_entr(x: f64, y: f64) -> f64 {
 pub fn psi(expected: &[f64], actual: &[f64], empty: EmptyBins) -> Result<f64> {
     check_same_len("expected", expected.len(), "actual", actual.len())?;
     let (e, a) = match empty {
-        EmptyBins::Floor(eps) => {
+        EmptyBins::Floor(eps) | EmptyBins::Zeros(eps) => {
             if !(eps > 0.0 && eps < 1.0) {
                 return Err(StatsError::InvalidArgument(format!("PSI floor `eps` must be in (0, 1), got {eps}")));
             }
-            let floor = |v: Vec<f64>| v.into_iter().map(|p| p.max(eps)).collect::<Vec<_>>();
+            let only_zeros = matches!(empty, EmptyBins::Zeros(_));
+            let floor = |v: Vec<f64>| {
+                v.into_iter().map(|p| if only_zeros { if p == 0.0 { eps } else { p } } else { p.max(eps) }).collect::<Vec<_>>()
+            };
             (floor(proportions("expected", expected)?), floor(proportions("actual", actual)?))
         }
         EmptyBins::Smooth(alpha) => {
@@ -70,11 +76,36 @@ pub fn psi(expected: &[f64], actual: &[f64], empty: EmptyBins) -> Result<f64> {
     Ok(e.iter().zip(&a).map(|(e, a)| (a - e) * (a / e).ln()).sum())
 }
 
+/// `x ln(x / y) - x + y` (scipy's `kl_div`), which is >= 0 for every `x, y >= 0`: computed so
+/// that it stays >= 0 in floating point too (a series in `u = x/y - 1` near `x == y`, where
+/// the direct form cancels). inf when `y == 0 < x`.
+pub fn kl_div(x: f64, y: f64) -> f64 {
+    if x == 0.0 {
+        return y;
+    }
+    if y == 0.0 {
+        return f64::INFINITY;
+    }
+    let u = (x - y) / y;
+    if u.abs() <= 0.1 {
+        // f(u) = (1 + u) ln(1 + u) - u = sum_{k >= 2} (-u)^k / (k (k - 1)); 16 terms reach 1e-17
+        let mut term = u * u;
+        let mut f = 0.0;
+        for k in 2..18u32 {
+            f += term / (k * (k - 1)) as f64;
+            term *= -u;
+        }
+        return (y * f).max(0.0);
+    }
+    (rel_entr(x, y) - x + y).max(0.0)
+}
+
 /// Kullback-Leibler divergence `sum p ln(p/q)` (in units of `base`, natural log when `None`);
-/// matches `scipy.stats.entropy(p, q, base)`.
+/// matches `scipy.stats.entropy(p, q, base)`. Summed as `sum p ln(p/q) - p + q` (the same
+/// value, as both sum to 1), whose terms are each >= 0, so rounding never makes it negative.
 pub fn kl_divergence(p: &[f64], q: &[f64], base: Option<f64>) -> Result<f64> {
     let (p, q) = pair(p, q)?;
-    let kl: f64 = p.iter().zip(&q).map(|(&x, &y)| rel_entr(x, y)).sum();
+    let kl: f64 = p.iter().zip(&q).map(|(&x, &y)| kl_div(x, y)).sum();
     Ok(kl / log_base(base)?)
 }
 
@@ -143,6 +174,30 @@ mod tests {
         let a = psi(&p, &q, EmptyBins::default()).unwrap();
         assert!((a - psi(&q, &p, EmptyBins::default()).unwrap()).abs() < 1e-15);
         assert!((a - 2.0 * (2.0 / 6.0) * 3f64.ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn psi_zeros_rule_touches_only_empty_bins() {
+        // proportions [0.5, 0.49999, 0.00001] vs [0.5, 0.5, 0]: only the 0 becomes 1e-4
+        let e = [50_000.0, 49_999.0, 1.0];
+        let a = [1.0, 1.0, 0.0];
+        let (p3, q3) = (1e-5f64, 1e-4f64);
+        let p2 = 49_999.0f64 / 100_000.0;
+        let want = (0.5 - p2) * (0.5 / p2).ln() + (q3 - p3) * (q3 / p3).ln();
+        assert!((psi(&e, &a, EmptyBins::Zeros(1e-4)).unwrap() - want).abs() < 1e-15);
+        assert!(psi(&e, &a, EmptyBins::Floor(1e-4)).unwrap() < want);
+    }
+
+    #[test]
+    fn kl_never_negative() {
+        let kl = kl_divergence(&[0.3, 0.3, 0.4], &[0.3 + 1e-15, 0.3, 0.4 - 1e-15], None).unwrap();
+        assert!(kl >= 0.0 && kl < 1e-28, "{kl}");
+        assert_eq!(kl_divergence(&[1.0, 2.0], &[1.0, 2.0], None).unwrap(), 0.0);
+        // the series and the direct form agree where they meet
+        for (x, y) in [(0.11, 0.1), (0.1, 0.11), (0.5, 0.2), (1e-300, 1e-301)] {
+            let direct = x * (x / y as f64).ln() - x + y;
+            assert!((kl_div(x, y) - direct).abs() <= 1e-12 * direct.abs().max(1e-300), "{x} {y}");
+        }
     }
 
     #[test]

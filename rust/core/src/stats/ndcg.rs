@@ -18,10 +18,13 @@ fn check_finite(arg: &'static str, x: &[f64]) -> Result<()> {
 
 /// DCG of `gains` in the order of decreasing `scores`. With `ignore_ties = false`, features with
 /// tied scores share the mean gain of their group (McSherry & Najork 2008), as
-/// `sklearn.metrics.dcg_score` does.
+/// `sklearn.metrics.dcg_score` does. With `ignore_ties = true`, tied features are taken in
+/// decreasing index order: scikit-learn's `np.argsort(scores)[::-1]` when numpy's sort keeps
+/// ties in index order (numpy's default sort is not stable, so with ties scikit-learn's own
+/// result can depend on the array's length and the CPU).
 fn dcg(gains: &[f64], scores: &[f64], ignore_ties: bool) -> f64 {
     let mut order: Vec<usize> = (0..gains.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(b.cmp(&a)));
     if ignore_ties {
         return order.iter().enumerate().map(|(pos, &f)| gains[f] * discount(pos)).sum();
     }
@@ -40,8 +43,9 @@ fn dcg(gains: &[f64], scores: &[f64], ignore_ties: bool) -> f64 {
 }
 
 /// Clarify's NDCG of `current` attributions against `baseline` ones; equals
-/// `sklearn.metrics.ndcg_score([baseline], [current], ignore_ties=ignore_ties)` for non-negative
-/// baselines. Returns 0 when the ideal DCG is 0 (sklearn's convention).
+/// `sklearn.metrics.ndcg_score([baseline], [current], ignore_ties=ignore_ties)`; negative
+/// baseline attributions are an error, as in sklearn. Returns 0 when the ideal DCG is 0
+/// (sklearn's convention).
 pub fn ndcg(baseline: &[f64], current: &[f64], ignore_ties: bool) -> Result<f64> {
     check_same_len("baseline", baseline.len(), "current", current.len())?;
     if baseline.is_empty() {
@@ -49,6 +53,13 @@ pub fn ndcg(baseline: &[f64], current: &[f64], ignore_ties: bool) -> Result<f64>
     }
     check_finite("baseline", baseline)?;
     check_finite("current", current)?;
+    if let Some(i) = baseline.iter().position(|&v| v < 0.0) {
+        return Err(StatsError::InvalidArgument(format!(
+            "`baseline` attributions are NDCG gains and must be non-negative, got {} at index {i} \
+             (sklearn.metrics.ndcg_score raises too; pass absolute attributions)",
+            baseline[i]
+        )));
+    }
     let ideal = dcg(baseline, baseline, true);
     if ideal == 0.0 {
         return Ok(0.0);
@@ -78,5 +89,14 @@ mod tests {
         assert!((v - 0.5 * (1.0 + 1.0 / 3f64.log2()) / 1.0).abs() < 1e-15);
         assert!(ndcg(&[1.0], &[f64::NAN], false).is_err());
         assert!(ndcg(&[], &[], false).is_err());
+    }
+
+    #[test]
+    fn ignore_ties_takes_tied_features_last_index_first() {
+        // an uninformative live ranking (all tied) must not look perfect
+        let v = ndcg(&[3.0, 2.0, 1.0], &[0.0, 0.0, 0.0], true).unwrap();
+        let want = (1.0 + 2.0 / 3f64.log2() + 3.0 / 2.0) / (3.0 + 2.0 / 3f64.log2() + 1.0 / 2.0);
+        assert!((v - want).abs() < 1e-15);
+        assert!(matches!(ndcg(&[1.0, -0.5], &[1.0, 2.0], false), Err(StatsError::InvalidArgument(_))));
     }
 }
