@@ -63,3 +63,32 @@ def test_no_kernel_lets_a_panic_through(a: list[float], b: list[float]) -> None:
 def test_count_codes_out_of_range_is_an_error() -> None:
     with pytest.raises(errors.InvalidArgumentError, match="index 1"):
         _core.count_codes(np.array([0, 7], dtype=np.uint32), 3)
+
+
+def test_out_of_memory_error_is_a_memory_error_and_a_driftline_error() -> None:
+    assert issubclass(errors.OutOfMemoryError, errors.DriftlineError)
+    assert issubclass(errors.OutOfMemoryError, MemoryError)
+    assert not issubclass(errors.OutOfMemoryError, ValueError)
+
+
+def test_bad_record_message_names_the_cli_flag_too() -> None:
+    from driftline.io.records import BadRecord, BadRecords
+
+    first = BadRecord(file="a.jsonl", line=3, kind="json", message="truncated JSON")
+    report = BadRecords(total=1, counts={"json": 1}, records=(first,), files=1)
+    msg = str(errors.BadRecordError(report))
+    assert "a.jsonl line 3 (json)" in msg
+    assert "on_bad_record='skip'" in msg and "--on-bad-record skip" in msg
+    assert isinstance(errors.BadRecordError(report), errors.InvalidInputError)
+
+
+def test_size_arguments_name_themselves() -> None:
+    # PyO3's own unsigned conversion raised an OverflowError naming nothing
+    with pytest.raises(errors.InvalidArgumentError, match="`k`"):
+        stats.KllSketch(k=-1)
+    with pytest.raises(errors.InvalidArgumentError, match="`n_buckets`"):
+        stats.KllSketch().buckets(0)
+    with pytest.raises(errors.InvalidArgumentError, match="`bins`"):
+        stats.histogram([1.0], 2**24 + 1)
+    with pytest.raises(errors.InvalidArgumentError, match="`k`"):
+        _core.kmv_update(np.zeros(0, np.uint64), np.zeros(0, np.uint64), -5)

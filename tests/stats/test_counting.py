@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import subprocess
+import sys
+import textwrap
 from collections import Counter
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -11,8 +16,9 @@ import pyarrow as pa
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
-from driftline import stats
+from driftline import _core, stats
 from driftline.errors import InvalidArgumentError
 from tests.conftest import moderate, samples, ties
 
@@ -213,3 +219,148 @@ def test_count_categories_large() -> None:
     values = rng.choice(np.array(["alpha", "beta", "gamma", "δέλτα"]), size=300_000)
     cats, counts, nulls = stats.count_categories(pl.Series(values))
     assert dict(zip(cats, counts.tolist())) == dict(Counter(values.tolist())) and nulls == 0
+
+
+# --- hardening (issue 8) ---
+
+
+def test_absurd_bins_raise_instead_of_aborting_the_interpreter() -> None:
+    # In a subprocess: before the fix, histogram([1, 2], 10**9) killed the interpreter (SIGABRT).
+    # The second call limits the address space so that the 2**24 + 1 edges (128 MiB) cannot be
+    # allocated: the failed allocation must surface as OutOfMemoryError (a MemoryError).
+    code = textwrap.dedent(
+        """
+        import resource
+        from driftline import _core, errors, stats
+        for call in (lambda: stats.histogram([1.0, 2.0], 10**9), lambda: stats.histogram([1.0], -1),
+                     lambda: stats.histogram([1.0], 2**70), lambda: stats.KllSketch().buckets(10**12),
+                     lambda: stats.KllSketch(k=2**40), lambda: _core.kmv_update(*[__import__("numpy").zeros(0, "u8")] * 2, 10**15)):
+            try:
+                call()
+            except errors.InvalidArgumentError as e:
+                assert "`bins`" in str(e) or "`n_buckets`" in str(e) or "`k`" in str(e), e
+                print("bounded")
+        used = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+        resource.setrlimit(resource.RLIMIT_AS, (used + (64 << 20), resource.getrlimit(resource.RLIMIT_AS)[1]))
+        try:
+            stats.histogram([1.0, 2.0], 2**24)
+        except errors.OutOfMemoryError as e:
+            assert isinstance(e, MemoryError) and "`bins`" in str(e), e
+            print("out of memory")
+        """
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:-1] == ["bounded"] * 6 + ["out of memory"]
+
+
+def test_count_codes_bounds_n_categories() -> None:
+    with pytest.raises(InvalidArgumentError, match="n_categories"):
+        _core.count_codes(np.array([0], dtype=np.uint32), 2**40)
+    with pytest.raises(InvalidArgumentError, match="n_categories"):
+        _core.count_codes(np.array([0], dtype=np.uint32), -1)
+    # many categories over a long input: counted in chunks no smaller than the categories
+    codes = np.arange(300_000, dtype=np.uint32) % 100_000
+    counts, nulls = _core.count_codes(codes, 100_000)
+    assert counts.tolist() == [3] * 100_000 and nulls == 0
+
+
+def test_histogram_overflowing_range_has_finite_edges() -> None:
+    # numpy makes NaN edges and raises "Too many bins"; driftline computes finite edges
+    counts, edges = stats.histogram([-1.7e308, 0.0, 1.7e308], 4)
+    assert counts.tolist() == [1, 0, 1, 1]
+    np.testing.assert_allclose(edges, [-1.7e308, -0.85e308, 0.0, 0.85e308, 1.7e308], rtol=1e-15)
+    counts, edges = stats.histogram([-1.797e308, 1.797e308], 1)
+    assert counts.tolist() == [2] and np.isfinite(edges).all()
+
+
+def test_histogram_too_many_bins_raises_like_numpy() -> None:
+    x = [1.0, 1.0 + 2**-52]
+    with pytest.raises(ValueError, match="Too many bins"):
+        np.histogram(x, 10)
+    with pytest.raises(InvalidArgumentError, match="Too many bins"):
+        stats.histogram(x, 10)
+    with pytest.raises(InvalidArgumentError, match="Too many bins"):
+        stats.histogram(np.array(x, dtype=np.float32) + np.float32(1e6), 1000)
+
+
+f32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
+f32_narrow = st.floats(min_value=1e6, max_value=1e6 + 4, width=32)
+
+
+# Counts are integers: exact equality, as for float64.
+@given(
+    hnp.arrays(np.float32, st.integers(1, 60), elements=st.one_of(f32_narrow, st.floats(-10, 10, width=32), f32)),
+    st.integers(1, 300),
+    st.booleans(),
+)
+def test_histogram_float32_matches_numpy(x: np.ndarray, bins: int, with_range: bool) -> None:
+    rng = (float(x.min()), float(x.max()) + 0.5) if with_range else None
+    try:
+        with np.errstate(all="ignore"):
+            ref_counts, ref_edges = np.histogram(x, bins, range=rng)
+    except (ValueError, IndexError):
+        # numpy: "Too many bins" (or an IndexError from an overflowing float32 range): an error here too
+        with pytest.raises(InvalidArgumentError):
+            stats.histogram(x, bins, range=rng)
+        return
+    assume(np.isfinite(ref_edges).all())
+    counts, edges = stats.histogram(x, bins, range=rng)
+    np.testing.assert_array_equal(counts, ref_counts)
+    assert ref_edges.dtype == np.float32
+    np.testing.assert_array_equal(edges, ref_edges.astype(np.float64))
+    for source in (pl.Series(x), pa.array(x), pd.Series(x)):
+        np.testing.assert_array_equal(stats.histogram(source, bins, range=rng)[0], ref_counts)
+
+
+def test_histogram_float32_values_on_numpy_edges() -> None:
+    # values lying on numpy's float32 edges: binned against float64 edges (driftline before the
+    # fix) they land one bin off ([3, 0, 2, ...] instead of numpy's [2, 1, 1, ...])
+    base = np.float32([0.1, 0.7])
+    x = np.concatenate([base, np.histogram(base, 10)[1]]).astype(np.float32)
+    ref_counts, ref_edges = np.histogram(x, 10)
+    counts, edges = stats.histogram(x, 10)
+    assert counts.tolist() == ref_counts.tolist() == [2, 1, 1, 1, 1, 1, 1, 1, 1, 3]
+    np.testing.assert_array_equal(edges, ref_edges)
+
+
+def _exact_moments(x: list[float]) -> tuple[float, float]:
+    """Mean and population std from exact rational arithmetic, scaled by a power of two so
+    that the float conversion cannot overflow."""
+    fr = [Fraction(v) for v in x]
+    mean = sum(fr) / len(fr)
+    var = sum((v - mean) ** 2 for v in fr) / len(fr)
+    k = 1000
+    return float(mean), math.sqrt(float(var / 2 ** (2 * k))) * 2.0**k if var else 0.0
+
+
+def test_moments_extreme_magnitudes() -> None:
+    for x in ([1e-308, 5e-324, 1.797e308], [1e308, 1e308, -1e308], [1.797e308, -1.797e308], [5e-324, 1e-323, 1.5e-323, 0.0]):
+        m = stats.moments(x)
+        mean, std = _exact_moments(x)
+        assert m.mean == pytest.approx(mean, rel=1e-15, abs=5e-324), x
+        assert m.std_pop == pytest.approx(std, rel=1e-14, abs=5e-324), x
+        parts = stats.moments(x[:1]).merge(stats.moments(x[1:]))
+        assert parts.mean == pytest.approx(mean, rel=1e-15, abs=5e-324), x
+        assert parts.std_pop == pytest.approx(std, rel=1e-14, abs=5e-324), x
+    m = stats.moments([1e308, 1e308, -1e308])
+    assert m.sum == pytest.approx(1e308, rel=1e-15)
+    assert stats.moments([1.797e308, 1.797e308]).sum == np.inf  # the true sum overflows
+    # ordinary data keep an unscaled state
+    assert stats.moments([1.0, 2.0, 4.0]).to_state()[5:9] == [7.0, 0.0, 7.0 / 3.0, stats.moments([1.0, 2.0, 4.0]).m2]
+
+
+def test_count_categories_nan_is_missing() -> None:
+    for source in (
+        [1.0, float("nan"), 1.0, None],
+        np.array([1.0, np.nan, 1.0, np.nan]),
+        np.array([1.0, np.nan, 1.0, np.nan], dtype=np.float32),
+        pl.Series([1.0, float("nan"), 1.0, None]),
+        pa.array([1.0, float("nan"), 1.0, None]),
+        pa.chunked_array([[1.0, float("nan")], [1.0, None]]),
+        pd.Series([1.0, np.nan, 1.0, None]),
+        pa.array([1.0, float("nan"), 1.0, None]).dictionary_encode(),
+    ):
+        cats, counts, missing = stats.count_categories(source)
+        assert len(cats) == 1 and cats[0].lower() != "nan" and counts.tolist() == [2], type(source)
+        assert missing == 2, type(source)

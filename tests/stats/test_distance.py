@@ -38,7 +38,9 @@ def test_js_and_kl_match_scipy(pq: tuple[np.ndarray, np.ndarray], base: float | 
     np.testing.assert_allclose(stats.js_divergence(p, q, base), ref**2, rtol=1e-10, atol=len(p) * 4e-16)
     d = stats.jensenshannon(p, q, base)
     assert d == pytest.approx(ref, rel=1e-10, abs=len(p) * 4e-16 / max(d + ref, 1e-300))
-    np.testing.assert_allclose(stats.kl_divergence(p, q, base), ss.entropy(p, q, base=base), rtol=RTOL, atol=1e-15)
+    # KL is summed as non-negative terms p ln(p/q) - p + q; the added -p + q cancel only to the
+    # rounding of the two normalisations (about n * eps), like the cancellation in scipy's sum
+    np.testing.assert_allclose(stats.kl_divergence(p, q, base), ss.entropy(p, q, base=base), rtol=RTOL, atol=len(p) * 4e-16)
 
 
 @given(count_pair())
@@ -88,3 +90,43 @@ def test_errors_name_the_argument() -> None:
     # errors are also ValueErrors, as in scipy
     with pytest.raises(ValueError):
         stats.linf([1], [1, 1])
+
+
+def test_kl_divergence_is_never_negative() -> None:
+    p, q = [0.3, 0.3, 0.4], [0.3 + 1e-15, 0.3, 0.4 - 1e-15]
+    # before the fix: -2.2e-17 (sum of p ln(p/q) over re-normalised proportions); the true
+    # value is about 3e-30
+    kl = stats.kl_divergence(p, q)
+    assert 0.0 <= kl < 1e-28
+    assert stats.js_divergence(p, q) >= 0.0 and stats.psi(p, q) >= 0.0
+
+
+@given(count_pair(), st.sampled_from([None, 2.0]))
+def test_divergences_are_non_negative(pq: tuple[np.ndarray, np.ndarray], base: float | None) -> None:
+    p, q = pq
+    for value in (
+        stats.kl_divergence(p, q, base),
+        stats.js_divergence(p, q, base),
+        stats.psi(p, q),
+        stats.psi(p, q, empty_bins="zeros"),
+        stats.psi(p, q, empty_bins="smooth"),
+    ):
+        assert value >= 0.0
+
+
+def test_psi_zeros_rule_is_evidentlys() -> None:
+    # Evidently replaces only proportions that are exactly 0 (by 1e-4); "floor" raises every
+    # proportion below eps, so a bin with 1e-5 differs between the two rules
+    e = np.array([50_000.0, 49_999.0, 1.0])
+    a = np.array([1.0, 1.0, 0.0])
+    en, an = e / e.sum(), a / a.sum()
+
+    def evidently(r: float, c: float) -> float:
+        r, c = (r or 1e-4), (c or 1e-4)
+        return (r - c) * np.log(r / c)
+
+    want = sum(evidently(float(x), float(y)) for x, y in zip(en, an))
+    assert stats.psi(e, a, empty_bins="zeros") == pytest.approx(want, rel=1e-12)
+    assert stats.psi(e, a) != pytest.approx(want, rel=1e-3)
+    with pytest.raises(InvalidArgumentError, match="zeros"):
+        stats.psi(e, a, empty_bins="nope")  # type: ignore[arg-type]

@@ -7,10 +7,11 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from scipy.stats import rankdata
 from sklearn.metrics import ndcg_score
 
 from driftline import stats
-from driftline.errors import EmptyInputError, InvalidArgumentError, LengthMismatchError
+from driftline.errors import EmptyInputError, InvalidArgumentError, InvalidInputError, LengthMismatchError
 
 gain = st.one_of(st.floats(0, 1e3), st.sampled_from([0.0, 1.0, 0.5, 1e-300, 1e300]))
 score = st.one_of(st.floats(-1e3, 1e3), st.sampled_from([0.0, 1.0, 0.5]))  # repeated values: ties
@@ -61,3 +62,32 @@ def test_errors() -> None:
         stats.ndcg([], [])
     with pytest.raises(InvalidArgumentError, match="current_attributions|current"):
         stats.ndcg([1.0, 2.0], [1.0, np.nan])
+
+
+@given(attributions())
+def test_ignore_ties_matches_sklearn_on_a_stable_argsort(ab: tuple[np.ndarray, np.ndarray]) -> None:
+    # scikit-learn ranks by np.argsort(scores)[::-1]; numpy's default sort is not stable, so
+    # with ties its result is defined only where that sort keeps ties in index order. Ranking
+    # by ordinal ranks (ties in index order) removes the ties and gives that defined result.
+    b, c = ab
+    assume(np.isfinite(np.sum(b)))
+    ours = stats.ndcg(b, c, ignore_ties=True)
+    np.testing.assert_allclose(ours, ndcg_score([b], [rankdata(c, method="ordinal")], ignore_ties=True), rtol=1e-12, atol=1e-15)
+    if (np.argsort(c) == np.argsort(c, kind="stable")).all():
+        np.testing.assert_allclose(ours, ndcg_score([b], [c], ignore_ties=True), rtol=1e-12, atol=1e-15)
+
+
+def test_ignore_ties_uninformative_ranking_is_not_perfect() -> None:
+    # before the fix ties were taken first index first: an all-tied live ranking scored 1.0
+    assert stats.ndcg([3.0, 2.0, 1.0], [0.0, 0.0, 0.0], ignore_ties=True) == pytest.approx(
+        ndcg_score([[3.0, 2.0, 1.0]], [[0.0, 0.0, 0.0]], ignore_ties=True), rel=1e-15
+    )
+    assert stats.ndcg([3.0, 2.0, 1.0], [0.0, 0.0, 0.0], ignore_ties=True) < 0.8
+
+
+def test_negative_gains_are_refused_like_sklearn() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        ndcg_score([[1.0, -0.5]], [[1.0, 2.0]])
+    with pytest.raises(InvalidInputError, match="baseline.*non-negative"):
+        stats.ndcg([1.0, -0.5], [1.0, 2.0])
+    assert stats.ndcg([1.0, -0.0], [1.0, 2.0]) == pytest.approx(ndcg_score([[1.0, 0.0]], [[1.0, 2.0]]))
