@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from driftline._outputs import OutputFolder, write_json
@@ -235,6 +236,16 @@ def _float(v: Any, where: _Where, field: str, lo: float | None = None, hi: float
     return float(v)
 
 
+def _finite_numbers(items: list[Any]) -> bool:
+    """Every item a finite JSON number (types checked per item, finiteness in one numpy pass)."""
+    if not all(type(x) is float or type(x) is int for x in items):
+        return False
+    try:
+        return bool(np.isfinite(np.asarray(items, dtype=np.float64)).all())
+    except OverflowError:
+        return False
+
+
 def _count(v: Any, where: _Where, field: str) -> int:
     """A non-negative integer (SageMaker writes counts as doubles: 418.0 is fine)."""
     if not _is_number(v) or not math.isfinite(v) or v < 0 or v != int(v):
@@ -329,7 +340,7 @@ def _statistics_feature(f: dict[str, Any], where: _Where) -> BaselineFeature:
             sketch = _object(kll["sketch"], where, "numerical_statistics.distribution.kll.sketch")
             for j, level in enumerate(_list(sketch.get("data"), where, "numerical_statistics.distribution.kll.sketch.data")):
                 items = _list(level, where, f"numerical_statistics.distribution.kll.sketch.data[{j}]")
-                if not all(_is_number(x) and math.isfinite(x) for x in items):
+                if not _finite_numbers(items):
                     raise where.fail(f"numerical_statistics.distribution.kll.sketch.data[{j}]", "holds a value that is not a finite number")
             try:
                 feat.kll = KllSketch.from_sagemaker(sketch, feat.min, feat.max)

@@ -25,6 +25,7 @@ import os
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -221,27 +222,40 @@ class ColumnProfile:
             self._update_text(s.cast(pl.String))
 
     def _update_typed_numbers(self, s: pl.Series) -> None:
-        nulls = s.null_count()
-        self.num_null += nulls
         present = s.drop_nulls()
+        nan = inf = 0
         if s.dtype.is_float():
-            nan, inf = int(present.is_nan().sum()), int(present.is_infinite().sum())
+            finite = present.is_finite()
+            nan = int(present.is_nan().sum())
+            inf = len(present) - nan - int(finite.sum())
             if nan or inf:
-                self.num_nan += nan
-                self.num_inf += inf
-                present = present.filter(present.is_finite())
-        self.type_counts["Integral" if s.dtype.is_integer() else "Fractional"] += len(present)
-        self._update_numbers(present.cast(pl.Float64))
+                present = present.filter(finite)
+
+        def counts() -> tuple[list[str], list[int]]:
+            vc = present.rename("v").value_counts(sort=False, name="n").sort("v")
+            return vc["v"].cast(pl.String).to_list(), vc["n"].to_list()
+
+        self.add_typed(s.dtype.is_integer(), s.null_count(), nan, inf, present.cast(pl.Float64).to_numpy(),
+                       present.hash(seed=_HASH_SEED).to_numpy(), counts)
+
+    def add_typed(self, integer: bool, nulls: int, nan: int, inf: int, values: np.ndarray, hashes: np.ndarray,
+                  counts: Callable[[], tuple[list[str], list[int]]]) -> None:
+        """Add a batch of a typed number column: its null, NaN and inf counts, its finite values
+        (as floats, in row order), their hashes (of the typed values) and, called only while
+        the column's categories are still counted, its distinct values as text with their counts."""
+        self.num_null += nulls
+        self.num_nan += nan
+        self.num_inf += inf
+        self.type_counts["Integral" if integer else "Fractional"] += len(values)
+        self._update_numbers(values)
         # typed numbers: distinct values are hashed as numbers; categories are counted (as
         # text) only while the column stays low-cardinality, which the distinct summary tells
         # (its estimate errs by ~1.6 %, far below the factor 2: a column past it would end
         # with more than `category_cap` values, so its categories would be dropped anyway)
-        self._update_hashes(present)
+        self._update_hashes(hashes)
         if self.categories_exact and self.distinct_count <= 2 * self.category_cap:
-            # count the numbers, then write the few distinct ones as text
-            vc = present.rename("v").value_counts(sort=False, name="n").sort("v")
             add: dict[str, int] = {}
-            for k, v in zip(vc["v"].cast(pl.String).to_list(), vc["n"].to_list(), strict=True):
+            for k, v in zip(*counts(), strict=True):
                 add[k] = add.get(k, 0) + v
             self._add_category_counts(add)
         else:
@@ -401,6 +415,10 @@ class ColumnProfile:
         return out
 
 
+def _sliced(texts: list[str], counts: list[int], lo: int, hi: int) -> Callable[[], tuple[list[str], list[int]]]:
+    return lambda: (texts[lo:hi], counts[lo:hi])
+
+
 def _arrays(d: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The numpy columns n, kind, x, h of a :func:`_by_value` frame."""
     return (d["n"].to_numpy().astype(np.int64), d["kind"].to_numpy(), d["x"].to_numpy(), d["h"].to_numpy())
@@ -445,18 +463,26 @@ class Profile:
         wide = batch.height <= WIDE_ROWS
         work: list[tuple[ColumnProfile, pl.Series]] = []
         together: list[ColumnProfile] = []
+        numbers: dict[pl.DataType, list[ColumnProfile]] = {}  # typed number columns, by dtype (stacked together)
         for name, dtype in batch.schema.items():
             if name in skip:
                 continue
             col = self._column(name)
             if wide and _is_text(dtype):
                 together.append(col)
+            elif wide and (dtype.is_integer() or dtype.is_float() or dtype.is_decimal()):
+                numbers.setdefault(dtype, []).append(col)
             else:
                 work.append((col, batch.get_column(name)))
         if len(together) > 1:
             self._update_together(batch, together)
         else:
             work.extend((c, batch.get_column(c.name)) for c in together)
+        for cols in numbers.values():
+            if len(cols) > 1:
+                self._update_numbers_together(batch, cols)
+            else:
+                work.extend((c, batch.get_column(c.name)) for c in cols)
         if len(work) > 1 and batch.height * len(work) >= PARALLEL_CELLS:
             # Columns are independent: the Rust kernels and Polars release the GIL, so threads
             # profile several columns at once; each column's result is the same as sequentially.
@@ -491,6 +517,40 @@ class Profile:
             for j, col in enumerate(chunk):
                 lo, hi = bounds[j], bounds[j + 1]
                 col.add_by_value(texts[lo:hi], n[lo:hi], kind[lo:hi], x[lo:hi], h[lo:hi])
+
+    def _update_numbers_together(self, batch: pl.DataFrame, cols: list[ColumnProfile]) -> None:
+        """Typed number columns of one dtype in a short batch, a chunk at a time: stacked in one
+        long column, counted and hashed in one pass, then each column adds its slice
+        (:meth:`ColumnProfile.add_typed`): the same profile as column by column."""
+        rows = batch.height
+        if rows == 0:
+            return
+        per_chunk = max(1, WIDE_CELLS // rows)
+        for start in range(0, len(cols), per_chunk):
+            chunk = cols[start : start + per_chunk]
+            v = pl.concat([batch.get_column(c.name) for c in chunk], rechunk=True).rename("v")
+            m = len(chunk)
+            null = v.is_null().to_numpy().reshape(m, rows)
+            if v.dtype.is_float():
+                nan = v.is_nan().fill_null(False).to_numpy().reshape(m, rows)
+                keep = v.is_finite().fill_null(False).to_numpy()
+            else:
+                nan = np.zeros((m, rows), dtype=bool)
+                keep = ~null.reshape(-1)
+            x = v.cast(pl.Float64).to_numpy()
+            h = v.hash(seed=_HASH_SEED).to_numpy()
+            index = np.repeat(np.arange(m, dtype=np.uint32), rows)
+            kept = pl.DataFrame({"c": index, "v": v}).filter(pl.Series(keep))
+            d = kept.group_by("c", "v").agg(n=pl.len()).sort("c", "v")
+            bounds = np.searchsorted(d["c"].to_numpy(), np.arange(m + 1))
+            texts, ns = d["v"].cast(pl.String).to_list(), d["n"].to_list()
+            nulls, nans, present = null.sum(axis=1), nan.sum(axis=1), keep.reshape(m, rows).sum(axis=1)
+            for j, col in enumerate(chunk):
+                sl = slice(j * rows, (j + 1) * rows)
+                mask = keep[sl]
+                lo, hi = bounds[j], bounds[j + 1]
+                col.add_typed(v.dtype.is_integer(), int(nulls[j]), int(nans[j]), int(rows - nulls[j] - nans[j] - present[j]),
+                              x[sl][mask], h[sl][mask], _sliced(texts, ns, int(lo), int(hi)))
 
     def merge(self, other: Profile) -> Profile:
         out = Profile(item_count=self.item_count + other.item_count, kll_k=self.kll_k, kll_c=self.kll_c,

@@ -205,14 +205,24 @@ def test_wide_batches_profile_the_same_as_column_by_column(monkeypatch: pytest.M
     rng = np.random.default_rng(5)
     pool = np.array(["1", "2.5", "x", "", "true", " 7 ", "-3", "1e2", "nan", "INF", "1e999", "日本"])
     frame = pl.DataFrame({f"c{i}": pl.Series(rng.choice(pool[: 3 + i % 10], 300).tolist(), dtype=pl.String) for i in range(40)})
-    frame = frame.with_columns(pl.Series("nulls", [None] * 300, dtype=pl.String), pl.Series("typed", rng.normal(size=300)))
-    monkeypatch.setattr(profile_module, "WIDE_CELLS", 1000)  # several chunks of columns
-    together = Profile()
-    for part in frame.iter_slices(100):
-        together.update(part)
-    monkeypatch.setattr(profile_module, "WIDE_ROWS", -1)  # every column on its own
-    alone = Profile()
-    for part in frame.iter_slices(100):
-        alone.update(part)
-    _assert_same_columns(together, alone)
+    special = np.array([np.nan, np.inf, -np.inf, 0.5, -0.0, 0.0])
+    typed = {
+        **{f"f{i}": pl.Series(np.where(rng.random(300) < 0.1, rng.choice(special, 300), rng.normal(size=300).round(i % 3))) for i in range(6)},
+        **{f"i{i}": pl.Series(rng.integers(0, 5 + 40 * i, 300)) for i in range(4)},
+        "f32": pl.Series(rng.normal(size=300), dtype=pl.Float32), "f32b": pl.Series(rng.normal(size=300), dtype=pl.Float32),
+        "i_null": pl.Series([None if k % 7 == 0 else k % 9 for k in range(300)], dtype=pl.Int64),
+        "f_null": pl.Series([None if k % 5 == 0 else float(k % 4) for k in range(300)], dtype=pl.Float64),
+    }
+    frame = frame.with_columns(pl.Series("nulls", [None] * 300, dtype=pl.String), **typed)
+    for cap in (10_000, 20):  # 20: categories of the wider number columns are dropped on the way
+        monkeypatch.setattr(profile_module, "WIDE_ROWS", 4096)
+        monkeypatch.setattr(profile_module, "WIDE_CELLS", 1000)  # several chunks of columns
+        together = Profile(category_cap=cap)
+        for part in frame.iter_slices(100):
+            together.update(part)
+        monkeypatch.setattr(profile_module, "WIDE_ROWS", -1)  # every column on its own
+        alone = Profile(category_cap=cap)
+        for part in frame.iter_slices(100):
+            alone.update(part)
+        _assert_same_columns(together, alone)
 
