@@ -17,7 +17,7 @@ pub const MAX_BINS: usize = 1 << 24;
 
 fn too_many_bins(n: usize, lo: f64, hi: f64) -> StatsError {
     StatsError::InvalidArgument(format!(
-        "Too many bins for data range: cannot create {n} finite-sized bins over [{lo}, {hi}] (numpy raises too)"
+        "Too many bins for data range: cannot create {n} finite-sized bins over [{lo:e}, {hi:e}] (numpy raises too)"
     ))
 }
 
@@ -37,7 +37,7 @@ pub fn uniform_edges(lo: f64, hi: f64, n: usize) -> Result<Vec<f64>> {
     check_bins(n)?;
     if !(lo.is_finite() && hi.is_finite()) || lo > hi {
         return Err(StatsError::InvalidArgument(format!(
-            "histogram range must be finite with lo <= hi, got [{lo}, {hi}]"
+            "histogram range must be finite with lo <= hi, got [{lo:e}, {hi:e}]"
         )));
     }
     let (lo, hi) = if lo == hi { (lo - 0.5, hi + 0.5) } else { (lo, hi) };
@@ -304,7 +304,7 @@ pub fn histogram_uniform_f32(x: &[f64], nbins: usize, lo: f64, hi: f64, range: R
     check_bins(nbins)?;
     if !(lo.is_finite() && hi.is_finite()) || lo > hi {
         return Err(StatsError::InvalidArgument(format!(
-            "histogram range must be finite with lo <= hi, got [{lo}, {hi}]"
+            "histogram range must be finite with lo <= hi, got [{lo:e}, {hi:e}]"
         )));
     }
     let mut edges = try_filled("bins", nbins + 1, 0.0f32)?;

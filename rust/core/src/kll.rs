@@ -796,7 +796,8 @@ impl KllSketch {
             if (width * nb).is_finite() {
                 start + width * (i as f64) / nb
             } else {
-                (start / 2.0 + (end / 2.0 - start / 2.0) / nb * (i as f64)) * 2.0
+                // clamped: rounding of the halves could step past `end`, and past f64::MAX to inf
+                ((start / 2.0 + (end / 2.0 - start / 2.0) / nb * (i as f64)) * 2.0).clamp(start, end)
             }
         };
         Ok((0..n_buckets)
@@ -1256,6 +1257,12 @@ mod tests {
         assert!(b.iter().all(|t| t.0.is_finite() && t.1.is_finite()));
         assert_eq!((b[0].0, b[3].1), (-1e308, 1e308));
         assert_eq!(b.iter().map(|t| t.2).sum::<u64>(), 2);
+        // bounds from halves stay finite at the extremes of f64
+        let mut s = KllSketch::with_seed(0);
+        s.update(&[f64::MAX, -f64::MAX, 0.0]);
+        let b = s.buckets(3).unwrap();
+        assert!(b.iter().all(|t| t.0.is_finite() && t.1.is_finite()), "{b:?}");
+        assert_eq!(b.iter().map(|t| t.2).sum::<u64>(), 3);
     }
 
     #[test]

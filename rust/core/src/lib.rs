@@ -18,3 +18,11 @@ pub use error::{Result, StatsError};
 
 /// Inputs at least this long are split across the rayon pool.
 pub const PARALLEL_MIN_LEN: usize = 1 << 16;
+
+/// The power of two at or below the finite positive `a`, between 2^-1022 and 2^1023 (so its
+/// reciprocal is finite too): dividing by it is exact, and brings `a` into [1, 2) unless `a`
+/// is subnormal. Kernels scale by it where sums of extreme values would over- or underflow.
+pub(crate) fn pow2_at_most(a: f64) -> f64 {
+    let e = (a.log2().floor() as i64).clamp(-1022, 1023);
+    f64::from_bits(((e + 1023) as u64) << 52)
+}

@@ -75,8 +75,7 @@ fn scale_for(lo: f64, hi: f64) -> f64 {
     if !a.is_finite() || a == 0.0 || (a >= 2f64.powi(-300) && a <= 2f64.powi(300)) {
         return 1.0;
     }
-    let e = (a.log2().floor() as i64).clamp(-1022, 1023);
-    f64::from_bits(((e + 1023) as u64) << 52)
+    crate::pow2_at_most(a)
 }
 
 impl Moments {

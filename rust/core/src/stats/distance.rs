@@ -21,13 +21,18 @@ impl Default for EmptyBins {
     }
 }
 
+/// Counts divided by their sum. The counts are first divided by the power of two at or below
+/// the largest (exact, and a no-op on the result for ordinary counts), so that the sum of huge
+/// counts cannot overflow (1e308 + 1e308) nor tiny ones lose their ratios as subnormals.
 fn proportions(arg: &'static str, counts: &[f64]) -> Result<Vec<f64>> {
     check_counts(arg, counts)?;
-    let total: f64 = counts.iter().sum();
-    if counts.is_empty() || total <= 0.0 {
+    let max = counts.iter().fold(0.0f64, |m, &c| m.max(c));
+    if max <= 0.0 {
         return Err(StatsError::Empty { arg });
     }
-    Ok(counts.iter().map(|c| c / total).collect())
+    let inv = 1.0 / crate::pow2_at_most(max);
+    let total: f64 = counts.iter().map(|c| c * inv).sum();
+    Ok(counts.iter().map(|c| c * inv / total).collect())
 }
 
 fn pair(p: &[f64], q: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
@@ -186,6 +191,14 @@ mod tests {
         let want = (0.5 - p2) * (0.5 / p2).ln() + (q3 - p3) * (q3 / p3).ln();
         assert!((psi(&e, &a, EmptyBins::Zeros(1e-4)).unwrap() - want).abs() < 1e-15);
         assert!(psi(&e, &a, EmptyBins::Floor(1e-4)).unwrap() < want);
+    }
+
+    #[test]
+    fn extreme_counts_keep_their_proportions() {
+        let m = f64::MAX;
+        assert_eq!(total_variation(&[m, m], &[1.0, 1.0]).unwrap(), 0.0);
+        assert_eq!(linf(&[5e-324, 1e-323], &[1.0, 2.0]).unwrap(), 0.0);
+        assert_eq!(kl_divergence(&[1e308, 1e308, 1e308], &[1.0, 1.0, 1.0], None).unwrap(), 0.0);
     }
 
     #[test]

@@ -60,11 +60,16 @@ pub fn ndcg(baseline: &[f64], current: &[f64], ignore_ties: bool) -> Result<f64>
             baseline[i]
         )));
     }
-    let ideal = dcg(baseline, baseline, true);
-    if ideal == 0.0 {
+    // NDCG does not change when every gain is scaled: gains near f64::MAX would overflow the
+    // sums, subnormal ones lose their ratios. Scaling by a power of two is exact.
+    let max = baseline.iter().fold(0.0f64, |m, &g| m.max(g));
+    if max == 0.0 {
         return Ok(0.0);
     }
-    Ok(dcg(baseline, current, ignore_ties) / ideal)
+    let inv = 1.0 / crate::pow2_at_most(max);
+    let gains: Vec<f64> = baseline.iter().map(|g| g * inv).collect();
+    let ideal = dcg(&gains, &gains, true);
+    Ok(dcg(&gains, current, ignore_ties) / ideal)
 }
 
 #[cfg(test)]
@@ -89,6 +94,15 @@ mod tests {
         assert!((v - 0.5 * (1.0 + 1.0 / 3f64.log2()) / 1.0).abs() < 1e-15);
         assert!(ndcg(&[1.0], &[f64::NAN], false).is_err());
         assert!(ndcg(&[], &[], false).is_err());
+    }
+
+    #[test]
+    fn extreme_gains_are_scaled() {
+        let m = f64::MAX;
+        let v = ndcg(&[m, m, 1.0], &[1.0, 2.0, 3.0], false).unwrap();
+        let want = (1.0 / 3f64.log2() + 1.0 / 2.0) / (1.0 + 1.0 / 3f64.log2());
+        assert!((v - want).abs() < 1e-15, "{v}");
+        assert_eq!(ndcg(&[5e-324, 0.0, 0.0], &[1.0, 2.0, 3.0], false).unwrap(), 0.5);
     }
 
     #[test]
