@@ -797,7 +797,7 @@ class ModelQualityBaseline:
         folder, and not one of ``inputs`` (e.g. the data it was computed from) or inside one:
         anything else raises :class:`InvalidArgumentError` before a file is written."""
         files = self.files()
-        OutputFolder(out, BASELINE_FILES, "model-quality baseline", inputs=_input_paths(inputs)).publish(files)
+        OutputFolder(out, BASELINE_FILES, "model-quality baseline", inputs=_input_paths(inputs), argument="out (--out)").publish(files)
         return sorted(files)
 
 
@@ -852,7 +852,8 @@ def suggest_model_quality_baseline(
     _check_real(tolerance, "tolerance")
     if probability_threshold_attribute is not None:
         _check_real(probability_threshold_attribute, "probability_threshold_attribute", 0.0, 1.0)
-    folder = None if out is None else OutputFolder(out, BASELINE_FILES, "model-quality baseline", inputs=_input_paths([data]))
+    folder = None if out is None else OutputFolder(out, BASELINE_FILES, "model-quality baseline", inputs=_input_paths([data]),
+                                                     argument="out (--out)")
     frame = _table(data, has_header)
     if frame.height == 0:
         raise InvalidInputError("the baseline dataset is empty")
@@ -991,6 +992,7 @@ class ModelQualityRun:
     bad_records_summary: str = ""
     estimate_method: str = ""  # "CBPE" or "DLE" when the run estimated performance
     estimate_reference_rows: int | None = None  # labelled rows the estimator was fitted on
+    estimate_interval: tuple[str, str] = ("", "")  # what the estimates' intervals cover, and what not
 
     def add_bad_records(self, report: Any, source: str) -> None:
         """Count a reader's bad-record report (``driftline.io.records.BadRecords``), whether the
@@ -1114,7 +1116,7 @@ def run_model_quality_monitor(
     folder = None
     if out is not None:
         sources = [baseline if not isinstance(baseline, ModelQualityBaseline) else None, data, ground_truth]
-        folder = OutputFolder(out, RUN_FILES, "model-quality run", inputs=_input_paths(sources))
+        folder = OutputFolder(out, RUN_FILES, "model-quality run", inputs=_input_paths(sources), argument="out (--out)")
     problem: str = ""
     try:
         if load_error is not None:
@@ -1152,9 +1154,11 @@ def run_model_quality_monitor(
         if base.cbpe is not None and "_score" in labelled.columns:
             run.estimated = _estimate(base, labelled)
             run.estimate_method, run.estimate_reference_rows = "CBPE", base.cbpe.reference_rows
+            run.estimate_interval = _interval_note(base, "CBPE")
         elif base.dle is not None and problem == "Regression":
             run.estimated = _estimate_loss(base, labelled)
             run.estimate_method, run.estimate_reference_rows = "DLE", base.dle.reference_rows
+            run.estimate_interval = _interval_note(base, "DLE")
         if run.estimated:
             run.estimated_violations = _estimated_violations(run.estimated, base.constraints)
         done = labelled.filter(pl.col("label").is_not_null())
@@ -1197,8 +1201,8 @@ def _run_files(run: ModelQualityRun, segment_by: str | None) -> dict[str, Any]:
         files["estimated_performance.json"] = {
             "method": run.estimate_method, "metrics": run.estimated,
             "estimated_violations": [v.to_json() for v in run.estimated_violations],
-            "interval_covers": _INTERVAL_COVERS[run.estimate_method],
-            "interval_excludes": _INTERVAL_EXCLUDES[run.estimate_method],
+            "interval_covers": run.estimate_interval[0],
+            "interval_excludes": run.estimate_interval[1],
             "reference_rows": run.estimate_reference_rows,
         }
     files["monitoring_run.json"] = run.summary()
@@ -1256,18 +1260,26 @@ def _counting_bad_records(run: ModelQualityRun, source: str) -> Iterator[None]:
 
 # CBPE's metric names -> SageMaker's
 _CBPE_NAMES = {"roc_auc": "auc", "specificity": "true_negative_rate"}
-# What the estimates' 95 % intervals hold, and what they do not (estimated_performance.json);
-# the numbers were measured on simulated data (README, "Before the labels arrive").
-_INTERVAL_COVERS = {
-    "CBPE": "label sampling given the scores, and the calibration's sampling error (drawn from the reference's counts per calibration block)",
-    "DLE": "the sampling of the window's errors given the fitted loss models",
-}
-_INTERVAL_EXCLUDES = {
-    "CBPE": ("the bias of a calibration fitted on a finite reference when the scores shift (covariate shift), which grows as the "
-             "reference shrinks: see reference_rows; and concept drift"),
-    "DLE": ("the loss models' own error (fitted on a finite reference with a ridge basis), which matters most when the window is "
-            "larger than the reference: see reference_rows; and concept drift"),
-}
+
+
+def _interval_note(base: ModelQualityBaseline, method: str) -> tuple[str, str]:
+    """What an estimate's 95 % interval holds and what it does not (estimated_performance.json's
+    ``interval_covers`` / ``interval_excludes``; measured in the README, "Before the labels arrive")."""
+    if method == "CBPE":
+        full = base.cbpe.includes_calibration_error
+        covers = "label sampling given the scores" + (
+            ", and the calibration's sampling error (drawn from the reference's counts per calibration block)" if full else "")
+        excludes = ("the upward bias of the AUC (and, less, the other metrics) of a calibration fitted on a finite reference when the "
+                    "scores shift, which grows as the reference shrinks (see reference_rows); concept drift"
+                    + ("" if full else "; the calibration's own sampling error (a version-1 cbpe.json)"))
+        return covers, excludes
+    full = base.dle.includes_model_error
+    covers = "the sampling of the window's errors" + (", and the loss models' own error from the finite reference (sandwich covariance)"
+                                                       if full else " given the fitted loss models")
+    excludes = ("a loss the ridge basis cannot express (the design is clipped at the reference's range); concept drift"
+                + ("" if full else "; the loss models' own error from the finite reference (a version-1 dle.json), which "
+                   "matters most when the window is larger than the reference (see reference_rows)"))
+    return covers, excludes
 
 
 def _estimate(base: ModelQualityBaseline, labelled: pl.DataFrame) -> dict[str, dict[str, Any]]:

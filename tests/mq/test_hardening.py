@@ -39,6 +39,13 @@ def test_regression_baseline_without_dle_features(tmp_path: Path) -> None:
     # DLE on the prediction only: on its own reference the estimate is the realised MAE
     est = load_model_quality_baseline(tmp_path / "b").dle.estimate(frame, y_pred="Prediction")
     assert est["mae"].value == pytest.approx(base.statistics["regression_metrics"]["mae"]["value"], rel=1e-9)  # type: ignore[index]
+    # a run before the labels: the estimates say what their interval holds
+    run = run_model_quality_monitor(tmp_path / "b", frame.drop("Label").with_columns(eventId=pl.Series([f"e{i}" for i in range(500)])),
+                                    None, inference_attribute="Prediction", out=tmp_path / "r")
+    assert run.status == "Failed" and run.estimate_method == "DLE"
+    doc = json.loads((tmp_path / "r" / "estimated_performance.json").read_text())
+    assert doc["method"] == "DLE" and doc["reference_rows"] == 500
+    assert "loss models' own error" in doc["interval_covers"] and "concept drift" in doc["interval_excludes"]
 
 
 def _one_class(n: int = 300) -> tuple[pl.Series, pl.Series]:
