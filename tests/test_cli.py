@@ -68,7 +68,7 @@ def test_scenario_demo_finds_the_four_problems_and_the_quality_drop(tmp_path: Pa
     assert len(rows) == 12
     assert all(("ALERT" in r) == r.startswith("  11-02") for r in rows)
     mq = tmp_path / "model-quality"
-    assert sorted(p.name for p in (mq / "baseline").iterdir()) == ["cbpe.json", "constraints.json", "statistics.json"]
+    assert sorted(p.name for p in (mq / "baseline").iterdir()) == ["cbpe.json", "constraints.json", "model_quality.json", "statistics.json"]
     first = json.loads((mq / "estimated" / "2026" / "11" / "02" / "00" / "estimated_performance.json").read_text())
     assert first["metrics"]["recall"]["realised"] is None  # at the window's end no label has arrived
     assert [v["metric_name"] for v in first["estimated_violations"]] == ["recall", "f1"]

@@ -266,3 +266,16 @@ def test_bad_flags_are_one_line_naming_the_flag(argv: list[str], tmp_path: Path,
     flag = argv[-2] if argv[-1] != "y" else "--inference-attribute"
     assert flag in err[0], err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_failed_by_bad_records_counts_them(world: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(world / "corpus" / "corrupt_capture.jsonl")
+    for argv in (["monitor", "--baseline", str(world / "base")],
+                 ["model-quality", "monitor", "--baseline", str(world / "mqbase"), "--ground-truth", str(world / "groundtruth"),
+                  "--probability-attribute", "0"]):
+        out = world / "outs" / f"bad{next(_counter)}"
+        code, printed, _ = _check(world, capsys, lambda o, a=argv: [*a, "--data", data, "--out", str(o), *WINDOW], out=out, codes=(1,))
+        record = json.loads((out / "monitoring_run.json").read_text())
+        assert record["status"] == "Failed" and "2 bad records" in record["reason"], record
+        assert record["bad_records"] == 2, record
+        assert printed.startswith("Failed: ") and "--on-bad-record skip" in printed

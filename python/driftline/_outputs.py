@@ -48,6 +48,25 @@ def _paths(inputs: Iterable[Any]) -> list[Path]:
     return out
 
 
+def _other_kind(folder: Path, what: str) -> str | None:
+    """Data-quality and model-quality baselines share file names: the other kind's folder, told
+    apart by its constraints.json, is not an earlier output of this kind."""
+    if what not in ("baseline", "model-quality baseline"):
+        return None
+    try:
+        doc = json.loads((folder / "constraints.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    model_quality = any(k.endswith("_constraints") for k in doc)
+    if what == "baseline" and model_quality:
+        return "model-quality baseline"
+    if what == "model-quality baseline" and "features" in doc and not model_quality:
+        return "data-quality baseline"
+    return None
+
+
 class OutputFolder:
     """The folder ``out`` for an output of kind ``what`` (e.g. ``"monitor run"``) made of the
     files ``names``. Construction checks the folder (raises :class:`InvalidArgumentError`
@@ -71,6 +90,9 @@ class OutputFolder:
             except OSError as e:
                 raise InvalidArgumentError(f"{where} cannot be read: {e.strerror}") from None
             foreign = [e for e in entries if e not in self.names and not e.startswith(".staging-")]
+            other = _other_kind(self.path, what)
+            if not foreign and other:
+                raise InvalidArgumentError(f"{where} holds a {other}, not a {what}: a {what} never replaces it")
             if foreign:
                 shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
                 raise InvalidArgumentError(

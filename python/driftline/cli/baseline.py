@@ -9,8 +9,6 @@ from typing import Any
 
 from driftline.cli._common import EXIT_CODES, bounded, rows_progress
 
-FILES = ("statistics.json", "constraints.json")
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -31,9 +29,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from driftline._outputs import OutputFolder
-    from driftline.baseline import suggest_baseline
+    from driftline.baseline import BASELINE_FILES, suggest_baseline
 
-    OutputFolder(args.out, FILES, "baseline", inputs=[args.data], argument="--out")  # refused before the work
+    OutputFolder(args.out, BASELINE_FILES, "baseline", inputs=[args.data], argument="--out")  # refused before the work
     with rows_progress() as progress:
         baseline, profile = suggest_baseline(
             args.data, has_header=not args.no_header, batch_rows=args.batch_rows, progress=progress,

@@ -12,7 +12,6 @@ from driftline.cli._common import EXIT_CODES, bounded, exit_code, iso_time, one_
 
 # SageMaker's offsets start with "-": main passes them as --flag=value
 DASH_VALUE_FLAGS = ("--start-time-offset", "--end-time-offset")
-BASELINE_FILES = ("statistics.json", "constraints.json", "cbpe.json", "dle.json")
 PROBLEM_TYPES = ["BinaryClassification", "MulticlassClassification", "Regression"]
 
 
@@ -89,7 +88,7 @@ def _model_arguments(p: argparse.ArgumentParser, *, baseline: bool) -> None:
 
 def run_baseline(args: argparse.Namespace) -> int:
     from driftline._outputs import OutputFolder
-    from driftline.model_quality import suggest_model_quality_baseline
+    from driftline.model_quality import BASELINE_FILES, suggest_model_quality_baseline
 
     if args.inference_attribute is None and args.probability_attribute is None:
         print("driftline model-quality baseline: error: give --inference-attribute or --probability-attribute "
