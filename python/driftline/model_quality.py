@@ -775,9 +775,10 @@ class ModelQualityBaseline:
 
     def files(self) -> dict[str, Any]:
         """The baseline's files (name -> JSON document): SageMaker's ``statistics.json`` and
-        ``constraints.json``, driftline's ``cbpe.json`` / ``dle.json`` and, when a probability
-        threshold made the labels, ``model_quality.json`` (kept apart so that SageMaker's files
-        stay as SageMaker writes them)."""
+        ``constraints.json``, driftline's ``cbpe.json`` / ``dle.json`` and ``model_quality.json``
+        (the problem type and the probability threshold, null when no probability made the
+        labels; kept apart so that SageMaker's files stay as SageMaker writes them, and the mark
+        of a folder driftline wrote as a model-quality baseline)."""
         files: dict[str, Any] = {}
         if self.statistics is not None:
             files["statistics.json"] = self.statistics
@@ -786,9 +787,8 @@ class ModelQualityBaseline:
             files["cbpe.json"] = self.cbpe.to_json()
         if self.dle is not None:
             files["dle.json"] = self.dle.to_json()
-        if self.probability_threshold is not None:
-            files["model_quality.json"] = {"format": _BASELINE_FORMAT, "version": 1,
-                                           "probability_threshold_attribute": self.probability_threshold}
+        files["model_quality.json"] = {"format": _BASELINE_FORMAT, "version": 1, "problem_type": self.problem_type,
+                                       "probability_threshold_attribute": self.probability_threshold}
         return files
 
     def write(self, out: str | Path, *, inputs: Iterable[Any] = ()) -> list[str]:
@@ -797,8 +797,23 @@ class ModelQualityBaseline:
         folder, and not one of ``inputs`` (e.g. the data it was computed from) or inside one:
         anything else raises :class:`InvalidArgumentError` before a file is written."""
         files = self.files()
-        OutputFolder(out, BASELINE_FILES, "model-quality baseline", inputs=_input_paths(inputs), argument="out (--out)").publish(files)
+        _baseline_folder(out, inputs).publish(files)
         return sorted(files)
+
+
+def _baseline_folder(out: str | Path, inputs: Iterable[Any]) -> OutputFolder:
+    """The folder of a model-quality baseline: OutputFolder's rule, and a folder that already
+    holds baseline files is replaced only if driftline wrote it as a model-quality baseline (its
+    ``model_quality.json``): a data-quality or SageMaker-written baseline, whose file names are the
+    same, is refused."""
+    d = Path(out)
+    if d.is_dir():
+        present = sorted(n for n in BASELINE_FILES if (d / n).exists())
+        if present and "model_quality.json" not in present:
+            raise InvalidArgumentError(
+                f"out (--out) {str(d)!r} holds {', '.join(present)} but no model_quality.json: a baseline driftline did not write as "
+                "a model-quality baseline (data-quality, SageMaker's or older); choose a new or empty folder, so that it is not overwritten")
+    return OutputFolder(out, BASELINE_FILES, "model-quality baseline", inputs=_input_paths(inputs), argument="out (--out)")
 
 
 def _input_paths(inputs: Iterable[Any]) -> list[Any]:
@@ -852,8 +867,7 @@ def suggest_model_quality_baseline(
     _check_real(tolerance, "tolerance")
     if probability_threshold_attribute is not None:
         _check_real(probability_threshold_attribute, "probability_threshold_attribute", 0.0, 1.0)
-    folder = None if out is None else OutputFolder(out, BASELINE_FILES, "model-quality baseline", inputs=_input_paths([data]),
-                                                     argument="out (--out)")
+    folder = None if out is None else _baseline_folder(out, [data])
     frame = _table(data, has_header)
     if frame.height == 0:
         raise InvalidInputError("the baseline dataset is empty")

@@ -35,7 +35,7 @@ def test_regression_baseline_without_dle_features(tmp_path: Path) -> None:
                                           inference_attribute="Prediction", bootstrap=0)
     assert base.dle is not None and base.dle.features == ()
     base.write(tmp_path / "b")
-    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["constraints.json", "dle.json", "statistics.json"]
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["constraints.json", "dle.json", "model_quality.json", "statistics.json"]
     # DLE on the prediction only: on its own reference the estimate is the realised MAE
     est = load_model_quality_baseline(tmp_path / "b").dle.estimate(frame, y_pred="Prediction")
     assert est["mae"].value == pytest.approx(base.statistics["regression_metrics"]["mae"]["value"], rel=1e-9)  # type: ignore[index]
@@ -275,6 +275,18 @@ def test_baseline_write_refuses_a_folder_with_other_files(tmp_path: Path) -> Non
         base.write(tmp_path / "d")
     assert base.write(tmp_path / "b") == ["cbpe.json", "constraints.json", "model_quality.json", "statistics.json"]
     assert base.write(tmp_path / "b") == ["cbpe.json", "constraints.json", "model_quality.json", "statistics.json"]  # its own folder again
+    # a folder of the same file names that driftline did not write as a model-quality baseline
+    # (a data-quality baseline, SageMaker's): refused, untouched, also before the work of suggest
+    (tmp_path / "dq").mkdir()
+    (tmp_path / "dq" / "constraints.json").write_text('{"version": 0.0, "features": []}')
+    (tmp_path / "dq" / "statistics.json").write_text('{"version": 0.0, "features": []}')
+    before = _bytes(tmp_path / "dq")
+    with pytest.raises(InvalidArgumentError, match=r"out \(--out\) .* no model_quality.json"):
+        base.write(tmp_path / "dq")
+    with pytest.raises(InvalidArgumentError, match="no model_quality.json"):
+        suggest_model_quality_baseline(tmp_path / "nothing-read.csv", problem_type="BinaryClassification", ground_truth_attribute="label",
+                                       probability_attribute="score", out=tmp_path / "dq")
+    assert _bytes(tmp_path / "dq") == before
 
 
 # -- what a failed run records -------------------------------------------------------------------

@@ -247,7 +247,7 @@ def test_monitor_from_capture_and_ground_truth_folders(tmp_path: Path) -> None:
     base = suggest_model_quality_baseline(base_frame, problem_type="BinaryClassification", ground_truth_attribute="label",
                                           inference_attribute="predicted", evaluation_time=T0)
     base.write(tmp_path / "baseline")
-    assert sorted(p.name for p in (tmp_path / "baseline").iterdir()) == ["constraints.json", "statistics.json"]
+    assert sorted(p.name for p in (tmp_path / "baseline").iterdir()) == ["constraints.json", "model_quality.json", "statistics.json"]
     run = run_model_quality_monitor(tmp_path / "baseline", capture, gt, inference_attribute="0", run_time="2024-03-02T12:00:00Z",
                                     start_offset="-P1DT2H", end_offset="-P1D", out=tmp_path / "run")
     assert run.status == "CompletedWithViolations", run.reason  # 15 % flipped vs 10 % at baseline
