@@ -308,7 +308,7 @@ def _feature_name(f: Any, where: _Where, index: int, seen: set[str]) -> str:
     return name
 
 
-def _statistics_feature(f: dict[str, Any], where: _Where) -> BaselineFeature:
+def _statistics_feature(f: dict[str, Any], where: _Where, trusted: bool = False) -> BaselineFeature:
     feat = BaselineFeature(name=f["name"], inferred_type=f.get("inferred_type", "Unknown"))
     num = _object(f.get("numerical_statistics"), where, "numerical_statistics")
     sta = _object(f.get("string_statistics"), where, "string_statistics")
@@ -328,7 +328,8 @@ def _statistics_feature(f: dict[str, Any], where: _Where) -> BaselineFeature:
             raise where.fail("numerical_statistics.min", f"{feat.min!r} is above max {feat.max!r}")
         dist = _object(num.get("distribution"), where, "numerical_statistics.distribution")
         kll = _object(dist.get("kll"), where, "numerical_statistics.distribution.kll")
-        for j, b in enumerate(_list(kll.get("buckets"), where, "numerical_statistics.distribution.kll.buckets")):
+        # a document driftline just built (``trusted``) skips the checks of what it does not read
+        for j, b in enumerate([] if trusted else _list(kll.get("buckets"), where, "numerical_statistics.distribution.kll.buckets")):
             field_ = f"numerical_statistics.distribution.kll.buckets[{j}]"
             b = _object(b, where, field_, optional=False)
             lo = _float(b.get("lower_bound"), where, f"{field_}.lower_bound")
@@ -338,7 +339,7 @@ def _statistics_feature(f: dict[str, Any], where: _Where) -> BaselineFeature:
                 raise where.fail(f"{field_}.lower_bound", f"{lo!r} is above upper_bound {hi!r}")
         if kll.get("sketch"):
             sketch = _object(kll["sketch"], where, "numerical_statistics.distribution.kll.sketch")
-            for j, level in enumerate(_list(sketch.get("data"), where, "numerical_statistics.distribution.kll.sketch.data")):
+            for j, level in enumerate([] if trusted else _list(sketch.get("data"), where, "numerical_statistics.distribution.kll.sketch.data")):
                 items = _list(level, where, f"numerical_statistics.distribution.kll.sketch.data[{j}]")
                 if not _finite_numbers(items):
                     raise where.fail(f"numerical_statistics.distribution.kll.sketch.data[{j}]", "holds a value that is not a finite number")
@@ -381,9 +382,11 @@ def _apply_constraints(feat: BaselineFeature, c: dict[str, Any], where: _Where) 
                 feat.overrides.update(_thresholds(_object(holder[key], where, prefix + key), where, f"{prefix}{key}."))
 
 
-def _features_from(statistics: Mapping[str, Any], constraints: Mapping[str, Any], stats_file: str, cons_file: str) -> dict[str, BaselineFeature]:
+def _features_from(statistics: Mapping[str, Any], constraints: Mapping[str, Any], stats_file: str, cons_file: str,
+                   trusted: bool = False) -> dict[str, BaselineFeature]:
     """The features of a statistics and a constraints document (either may be empty), every
-    field validated; the two must list the same features in the same order."""
+    field validated (``trusted``: documents driftline just built, whose KLL buckets and sketch
+    items are not checked again); the two must list the same features in the same order."""
     sw, cw = _Where(stats_file), _Where(cons_file)
     _count(_object(statistics.get("dataset"), sw, "dataset").get("item_count", 0), sw, "dataset.item_count")
     stats_list = _list(statistics.get("features"), sw, "features")
@@ -401,7 +404,7 @@ def _features_from(statistics: Mapping[str, Any], constraints: Mapping[str, Any]
             f"({len(stats_names)} and {len(cons_names)} features); they must come from the same baseline")
     out: dict[str, BaselineFeature] = {}
     for i, f in enumerate(stats_list):
-        out[f["name"]] = _statistics_feature(f, sw.at(i, f["name"]))
+        out[f["name"]] = _statistics_feature(f, sw.at(i, f["name"]), trusted)
     for i, c in enumerate(cons_list):
         feat = out.setdefault(c["name"], BaselineFeature(name=c["name"], inferred_type=c.get("inferred_type", "Unknown")))
         _apply_constraints(feat, c, cw.at(i, c["name"]))
@@ -501,4 +504,4 @@ def suggest_baseline(
     stats_doc = statistics_json(profile)
     cons_doc = suggest_constraints(profile)
     source = data if isinstance(data, str | os.PathLike) else None
-    return Baseline(stats_doc, cons_doc, _features_from(stats_doc, cons_doc, "statistics.json", "constraints.json"), source), profile
+    return Baseline(stats_doc, cons_doc, _features_from(stats_doc, cons_doc, "statistics.json", "constraints.json", trusted=True), source), profile
