@@ -950,7 +950,7 @@ def load_model_quality_baseline(path: str | Path) -> ModelQualityBaseline:
                 docs[key] = json.loads(f.read_text(encoding="utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise InvalidInputError(f"{f} is not valid JSON: {exc}") from exc
-    problem, _ = _constraint_body(docs["constraints"])
+    problem = _checked_constraints(docs["constraints"], files["constraints"])
     cbpe = None
     if "cbpe" in docs:
         from driftline.estimate import CBPE
@@ -965,6 +965,40 @@ def load_model_quality_baseline(path: str | Path) -> ModelQualityBaseline:
     if threshold is None and cbpe is not None:  # a driftline baseline from before model_quality.json
         threshold = cbpe.threshold
     return ModelQualityBaseline(cast(ProblemType, problem), docs.get("statistics"), docs["constraints"], cbpe, dle, threshold)
+
+
+_BEST_CONSTANT = ("recall", "precision", "accuracy", "f0_5", "f1", "f2")
+# Every scalar metric a constraint may name, per problem (the statistics' scalars).
+_SCALARS = {
+    "Regression": set(CONSTRAINED["Regression"]),
+    "BinaryClassification": set(CONSTRAINED["BinaryClassification"]) | {f"{m}_best_constant_classifier" for m in _BEST_CONSTANT},
+    "MulticlassClassification": set(CONSTRAINED["MulticlassClassification"])
+    | {f"{m}_best_constant_classifier" for m in ("accuracy", "weighted_recall", "weighted_precision", "weighted_f0_5", "weighted_f1",
+                                                 "weighted_f2")},
+}
+
+
+def _checked_constraints(doc: Any, where: Path) -> str:
+    """The problem type of a model-quality constraints document, after checking every rule it
+    holds (a known metric, a finite number as threshold, a known operator): a rule that could
+    never be checked is refused naming the file, metric and field, not skipped at every run."""
+    if not isinstance(doc, dict):
+        raise InvalidInputError(f"{where} is not a model-quality constraints document (a JSON object)")
+    problem, body = _constraint_body(doc)
+    section = f"{_SECTION[problem]}_constraints"
+    for name, rule in body.items():
+        field_ = f"{where}: {section}.{name}"
+        if name not in _SCALARS[problem]:
+            raise InvalidInputError(f"{field_}: no {problem} metric of that name (metrics: {', '.join(sorted(_SCALARS[problem]))})")
+        if not isinstance(rule, dict):
+            raise InvalidInputError(f"{field_} must be an object with threshold and comparison_operator, got {rule!r}")
+        t = rule.get("threshold")
+        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t):
+            raise InvalidInputError(f"{field_}.threshold must be a finite number, got {t!r}")
+        if rule.get("comparison_operator") not in COMPARISON_OPERATORS:
+            raise InvalidInputError(f"{field_}.comparison_operator must be one of {', '.join(COMPARISON_OPERATORS)}, "
+                                    f"got {rule.get('comparison_operator')!r}")
+    return problem
 
 
 def _stored_threshold(docs: dict[str, Any], files: dict[str, Path]) -> float | None:

@@ -332,3 +332,18 @@ def test_messages_name_the_cli_flags() -> None:
         from driftline.model_quality import analysis_window
 
         analysis_window("2024-03-01T00:00:00Z", "yesterday", "PT0H")
+
+
+@pytest.mark.parametrize(("rule", "match"), [
+    ({"acuracy": {"threshold": 0.9, "comparison_operator": "LessThanThreshold"}}, r"binary_classification_constraints.acuracy: no Binary"),
+    ({"accuracy": {"threshold": "high", "comparison_operator": "LessThanThreshold"}}, r"accuracy.threshold must be a finite number, got 'high'"),
+    ({"accuracy": {"threshold": "NaN", "comparison_operator": "LessThanThreshold"}}, r"accuracy.threshold must be a finite number"),
+    ({"accuracy": {"threshold": 0.9, "comparison_operator": "Below"}}, r"accuracy.comparison_operator must be one of"),
+    ({"accuracy": 0.9}, r"accuracy must be an object"),
+])
+def test_constraint_files_are_checked_on_load(tmp_path: Path, rule: dict[str, object], match: str) -> None:
+    # formerly skipped at every run: a constraint that can never be checked is no constraint
+    (tmp_path / "constraints.json").write_text(json.dumps({"version": 0.0, "binary_classification_constraints": rule}))
+    with pytest.raises(Exception, match=match) as info:
+        load_model_quality_baseline(tmp_path)
+    assert "constraints.json" in str(info.value)
