@@ -58,15 +58,15 @@ _HEAD_ROWS = 2048  # rows whose distinct count hints at a batch's cardinality
 _U64 = np.uint64
 
 
-def _kind_expr(v: pl.Expr) -> pl.Expr:
-    """Per stripped text value: its kind (MISSING .. STRING). A number that does not fit a float
-    (``1e999``) is INF."""
+def _kind_expr(v: pl.Expr, x: pl.Expr) -> pl.Expr:
+    """Per stripped text value ``v`` with its number ``x`` (:func:`_number_expr`, computed once
+    beforehand): its kind (MISSING .. STRING). A number that does not fit a float (``1e999``) is INF."""
     return (
         pl.when(v.is_null() | (v == "")).then(MISSING)
         .when(v.str.contains(_NAN)).then(NAN)
-        .when(v.str.contains(_INF) | ~_number_expr(v).is_finite()).then(INF)
+        .when(v.str.contains(_INF) | ~x.is_finite()).then(INF)
         .when(v.str.contains(_INTEGRAL)).then(INTEGRAL)
-        .when(_number_expr(v).is_not_null()).then(FRACTIONAL)
+        .when(x.is_not_null()).then(FRACTIONAL)
         .when(v.str.contains(_BOOLEAN)).then(BOOLEAN)
         .otherwise(STRING)
         .cast(pl.UInt8)
@@ -87,7 +87,8 @@ def _by_value(counted: pl.DataFrame) -> pl.DataFrame:
         counted.with_columns(v.str.strip_chars())
         .group_by("c", "v").agg(pl.col("n").sum())
         .sort("c", "v")
-        .with_columns(kind=_kind_expr(v), x=_number_expr(v).fill_null(float("nan")), h=v.hash(seed=_HASH_SEED))
+        .with_columns(x=_number_expr(v), h=v.hash(seed=_HASH_SEED))
+        .with_columns(kind=_kind_expr(v, pl.col("x")), x=pl.col("x").fill_null(float("nan")))
     )
 
 
@@ -277,7 +278,7 @@ class ColumnProfile:
                     self.add_by_value(d["v"].to_list(), *_arrays(d))
                     return
         t = s.str.strip_chars()
-        frame = pl.DataFrame({"v": t}).select(kind=_kind_expr(pl.col("v")), x=_number_expr(pl.col("v")))
+        frame = pl.DataFrame({"v": t}).with_columns(x=_number_expr(pl.col("v"))).select(kind=_kind_expr(pl.col("v"), pl.col("x")), x="x")
         kind = frame["kind"].to_numpy()
         self._tally(np.bincount(kind, minlength=_KINDS))
         numeric = pl.Series((kind == INTEGRAL) | (kind == FRACTIONAL))
