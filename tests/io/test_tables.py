@@ -339,3 +339,14 @@ def test_a_monitor_of_a_nested_json_lines_table_fails_naming_the_column(tmp_path
     run = run_monitor(baseline, path)
     assert run.status == "Failed"
     assert "window.jsonl: line 2: column 'b' holds a list" in run.reason and "internal error" not in run.reason
+
+
+def test_argument_messages_name_the_cli_flags(tmp_path: Path) -> None:
+    from driftline.io import iter_batches, read_capture
+
+    with pytest.raises(InvalidArgumentError, match=r"`batch_rows` \(--batch-rows\) must be a positive integer"):
+        iter_batches(tmp_path, batch_rows=0)
+    with pytest.raises(InvalidArgumentError, match=r"`on_bad_record` \(--on-bad-record\) must be 'fail' or 'skip'"):
+        read_table(tmp_path, on_bad_record="ignore")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=r"`output_columns_position` \(--output-columns-position\)"):
+        read_capture(tmp_path, output_columns_position="MIDDLE")  # type: ignore[arg-type]

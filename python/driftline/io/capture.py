@@ -115,7 +115,7 @@ def read_capture(
     """
     policy = check_on_bad_record(on_bad_record)
     if output_columns_position not in ("START", "END"):
-        raise InvalidArgumentError(f"`output_columns_position` must be 'START' or 'END', got {output_columns_position!r}")
+        raise InvalidArgumentError(f"`output_columns_position` (--output-columns-position) must be 'START' or 'END', got {output_columns_position!r}")
     files, lo, hi = window_files(source, start, end)
     feats = _check_names(feature_names, "feature_names")
     outs = _check_names(output_names, "output_names")

@@ -142,7 +142,7 @@ def check_on_bad_record(value: str) -> OnBadRecord:
         return "fail"
     if value == "skip":
         return "skip"
-    raise InvalidArgumentError(f"`on_bad_record` must be 'fail' or 'skip', got {value!r}")
+    raise InvalidArgumentError(f"`on_bad_record` (--on-bad-record) must be 'fail' or 'skip', got {value!r}")
 
 
 def empty_bad_frame() -> pl.DataFrame:

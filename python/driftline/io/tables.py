@@ -126,7 +126,7 @@ def iter_batches(
     """
     policy = check_on_bad_record(on_bad_record)
     if batch_rows is not None and (not isinstance(batch_rows, int) or batch_rows < 1):
-        raise InvalidArgumentError(f"`batch_rows` must be a positive integer, got {batch_rows!r}")
+        raise InvalidArgumentError(f"`batch_rows` (--batch-rows) must be a positive integer, got {batch_rows!r}")
     if format is not None and format not in ("csv", "parquet", "jsonl"):
         raise InvalidArgumentError(f"`format` must be 'csv', 'parquet' or 'jsonl', got {format!r}")
     return Batches(source, batch_rows, format, has_header, policy, columns_as_strings)
