@@ -99,6 +99,9 @@ class OutputFolder:
                     f"{where} already holds files a {what} does not write ({shown}); a {what} writes only into a new, empty "
                     f"or earlier {what}'s folder, so it never overwrites or deletes another file")
         else:
+            # created only when there is something to write (a command that fails leaves no empty
+            # folder), but tried now, so a path that cannot be made is refused before any work
+            made = [p for p in [self.path.absolute(), *self.path.absolute().parents] if not p.exists()]
             try:
                 self.path.mkdir(parents=True)
             except FileExistsError:
@@ -107,6 +110,9 @@ class OutputFolder:
                 raise InvalidArgumentError(f"{where} cannot be created: a part of the path is a file") from None
             except OSError as e:
                 raise InvalidArgumentError(f"{where} cannot be created: {e.strerror}") from None
+            for p in made:  # deepest first
+                p.rmdir()
+            return
         if not os.access(self.path, os.W_OK | os.X_OK):
             raise InvalidArgumentError(f"{where} is not writable")
 
@@ -117,6 +123,10 @@ class OutputFolder:
         unknown = set(files) - self.names
         if unknown:
             raise ValueError(f"not an output of a {self.what}: {sorted(unknown)}")  # a bug in the caller
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InvalidArgumentError(f"{self.path} cannot be created: {e.strerror}") from None
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.path))
         try:
             for name, doc in files.items():

@@ -155,9 +155,16 @@ def test_monitor_against_a_sagemaker_written_baseline(shared_dir: Path, tmp_path
     shutil.copy(ref / "statistics-string-feature.json", tmp_path / "statistics.json")
     shutil.copy(ref / "constraints-string-feature.json", tmp_path / "constraints.json")
     value = "preproc-not-YET-supported-for-csv-json"
-    good = pl.DataFrame({"message": [value] * 50, "second_message": [value] * 50})
+    good = pl.DataFrame({"message": [value] * 50})
+    # the two reference files come from different examples: constraints.json lists a second
+    # feature that statistics.json lacks, and such a pair is refused rather than re-aligned
+    refused = run_monitor(tmp_path, good)
+    assert refused.status == "Failed" and "statistics.json" in refused.reason and "constraints.json" in refused.reason
+    cons = json.loads((tmp_path / "constraints.json").read_text())
+    cons["features"] = [f for f in cons["features"] if f["name"] == "message"]
+    (tmp_path / "constraints.json").write_text(json.dumps(cons))
     assert run_monitor(tmp_path, good).status == "Completed"
-    bad = pl.DataFrame({"message": [value] * 40 + ["other"] * 10, "second_message": [value] * 50})
+    bad = pl.DataFrame({"message": [value] * 40 + ["other"] * 10})
     run = run_monitor(tmp_path, bad)
     assert ("message", "categorical_values_check") in _checks(run.violations)
     numeric = tmp_path / "numeric"

@@ -67,6 +67,8 @@ def register(sub: Any) -> None:
                    help="where capture output columns go among the features (default: START)")
     m.add_argument("--no-header", action="store_true", help="a CSV table without a header")
     m.add_argument("--fail-on-violations", action="store_true", help="exit with status 3 when there are violations")
+    m.add_argument("--allow-threshold-change", action="store_true",
+                   help="accept a --probability-threshold-attribute other than the baseline's (refused by default)")
     _model_arguments(m, baseline=False)
     m.set_defaults(handler=run_monitor, command="driftline model-quality monitor")
 
@@ -83,7 +85,7 @@ def _model_arguments(p: argparse.ArgumentParser, *, baseline: bool) -> None:
     p.add_argument("--positive-label", help="binary problems: the positive class (default: 1, true, or the larger label)")
     p.add_argument("--bootstrap", type=bounded(int, 0, 100_000), default=200,
                    help="bootstrap resamples for confidence intervals (0: none; default 200)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the subsamples and resamples (default: 0)")
+    p.add_argument("--seed", type=bounded(int, 0, 2**63 - 1), default=0, help="seed of the subsamples and resamples (default: 0)")
 
 
 def run_baseline(args: argparse.Namespace) -> int:
@@ -102,8 +104,7 @@ def run_baseline(args: argparse.Namespace) -> int:
         has_header=not args.no_header, slack=args.slack, tolerance=args.tolerance, bootstrap=args.bootstrap, seed=args.seed,
         dle_features=[f.strip() for f in args.dle_features.split(",") if f.strip()],
     )
-    base.write(args.out)
-    written = sorted(p.name for p in args.out.iterdir() if p.name in BASELINE_FILES)
+    written = base.write(args.out, inputs=[args.data])
     rows = (base.statistics or {}).get("dataset", {}).get("item_count", "?")
     print(f"{base.problem_type} baseline of {rows} rows -> {args.out}: {', '.join(written)}")
     return 0
@@ -119,6 +120,7 @@ def run_monitor(args: argparse.Namespace) -> int:
         run_time=args.run_time, start_offset=args.start_time_offset, end_offset=args.end_time_offset, segment_by=args.segment_by,
         on_bad_record=args.on_bad_record, output_columns_position=args.output_columns_position, has_header=not args.no_header,
         bootstrap=args.bootstrap, seed=args.seed, out=args.out, problem_type=args.problem_type,
+        allow_threshold_change=args.allow_threshold_change,
     )
     if run.status == "Failed":
         print(f"Failed: {one_line(run.reason)} ({run.merge.summary()})")
