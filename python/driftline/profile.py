@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from collections.abc import Callable
 from typing import Any, Literal, cast
 
 import numpy as np
