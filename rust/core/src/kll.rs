@@ -796,8 +796,9 @@ impl KllSketch {
             if (width * nb).is_finite() {
                 start + width * (i as f64) / nb
             } else {
-                // clamped: rounding of the halves could step past `end`, and past f64::MAX to inf
-                ((start / 2.0 + (end / 2.0 - start / 2.0) / nb * (i as f64)) * 2.0).clamp(start, end)
+                // clamped: rounding of the halves could step past `end`, and past f64::MAX to inf;
+                // the outer bounds are `start` and `end` themselves (halving rounds subnormals)
+                if i == 0 { start } else if i == n_buckets { end } else { ((start / 2.0 + (end / 2.0 - start / 2.0) / nb * (i as f64)) * 2.0).clamp(start, end) }
             }
         };
         Ok((0..n_buckets)
@@ -1263,6 +1264,9 @@ mod tests {
         let b = s.buckets(3).unwrap();
         assert!(b.iter().all(|t| t.0.is_finite() && t.1.is_finite()), "{b:?}");
         assert_eq!(b.iter().map(|t| t.2).sum::<u64>(), 3);
+        let mut s = KllSketch::with_seed(0);
+        s.update(&[-5e-324, f64::MAX]);
+        assert_eq!(s.buckets(4).unwrap().iter().map(|t| t.2).sum::<u64>(), 2);
     }
 
     #[test]

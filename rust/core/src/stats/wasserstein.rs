@@ -66,20 +66,42 @@ impl Sample {
     }
 }
 
+/// Compensated (Neumaier) sum; an inf or NaN term ends the compensation (it would turn inf
+/// into NaN).
+#[derive(Default)]
+struct Sum {
+    sum: f64,
+    comp: f64,
+}
+
+impl Sum {
+    fn add(&mut self, t: f64) {
+        let s = self.sum + t;
+        if !s.is_finite() {
+            self.sum = s;
+            return;
+        }
+        self.comp += if self.sum.abs() >= t.abs() { (self.sum - s) + t } else { (t - s) + self.sum };
+        self.sum = s;
+    }
+
+    fn value(&self) -> f64 {
+        self.sum + self.comp
+    }
+}
+
+/// Terms at least this large are summed in units of [`BIG_UNIT`], so that neither one step
+/// (`f64::MAX - -f64::MAX`) nor the sum of many overflows where the result does not.
+const BIG_TERM: f64 = 8.452712498170644e270; // 2^900
+const BIG_UNIT: f64 = 1.0715086071862673e301; // 2^1000
+
 /// `sum_k |U - V|^p * delta_k` over the merged values, walked run by run of equal values.
+/// Ordinary terms (below 2^900) go to one compensated sum, exactly as without the big one, so
+/// ordinary inputs give the same bits as scipy's order of operations allows.
 fn cdf_distance(p: u32, u: &Sample, v: &Sample) -> f64 {
     let (a, b) = (&u.values, &v.values);
     let (mut i, mut j) = (0usize, 0usize);
-    let (mut sum, mut comp) = (0.0f64, 0.0f64);
-    let mut add = |t: f64| {
-        let s = sum + t;
-        if !s.is_finite() {
-            sum = s; // inf or NaN: no compensation (it would turn inf into NaN)
-            return;
-        }
-        comp += if sum.abs() >= t.abs() { (sum - s) + t } else { (t - s) + sum };
-        sum = s;
-    };
+    let (mut small, mut big) = (Sum::default(), Sum::default());
     // the smallest value not yet walked past in either sample
     let head = |i: usize, j: usize| match (a.get(i), b.get(j)) {
         (Some(&p), Some(&q)) => Some(p.min(q)),
@@ -99,17 +121,26 @@ fn cdf_distance(p: u32, u: &Sample, v: &Sample) -> f64 {
         // values, but inf - inf = NaN for a repeated infinity, exactly as in scipy.
         let run = (i - i0) + (j - j0);
         if run > 1 && x.is_infinite() {
-            add(f64::NAN);
+            small.add(f64::NAN);
         }
         if let Some(n) = head(i, j) {
-            add(w * (n - x));
+            let step = n - x;
+            if step.is_finite() {
+                let t = w * step;
+                if t < BIG_TERM { small.add(t) } else { big.add(t / BIG_UNIT) }
+            } else {
+                // an overflowing step (or an infinite value): its halves do not overflow
+                big.add(w * (n / 2.0 - x / 2.0) * (2.0 / BIG_UNIT));
+            }
         }
     }
-    let total = sum + comp;
-    if p == 1 {
-        total
-    } else {
-        total.sqrt()
+    let (small, big) = (small.value(), big.value());
+    match (p, big == 0.0) {
+        (1, true) => small,
+        (1, false) => big * BIG_UNIT + small,
+        (_, true) => small.sqrt(),
+        // sqrt(big * 2^1000 + small) = 2^500 sqrt(big + small / 2^1000)
+        (_, false) => (big + small / BIG_UNIT).sqrt() * BIG_UNIT.sqrt(),
     }
 }
 
@@ -168,5 +199,16 @@ mod tests {
         assert!(wasserstein_distance(&[1.0], &[1.0], Some(&[-1.0]), None).is_err());
         assert!(wasserstein_distance(&[1.0], &[1.0], Some(&[0.0]), None).is_err());
         assert!(wasserstein_distance(&[1.0, 2.0], &[1.0], Some(&[1.0]), None).is_err());
+    }
+
+    #[test]
+    fn extreme_values_do_not_overflow_the_steps() {
+        let m = f64::MAX;
+        assert_eq!(wasserstein_distance(&[m], &[m, -m], None, None).unwrap(), m);
+        let e = energy_distance(&[m], &[-m], None, None).unwrap();
+        let want = 2.0 * m.sqrt(); // sqrt(2 * 2M)
+        assert!((e - want).abs() <= 1e-15 * want, "{e}");
+        assert_eq!(wasserstein_distance(&[m], &[-m], None, None).unwrap(), f64::INFINITY);
+        assert_eq!(wasserstein_distance(&[5e-324], &[1.5e-323], None, None).unwrap(), 1e-323);
     }
 }
