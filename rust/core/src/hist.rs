@@ -264,12 +264,13 @@ pub fn histogram_edges(x: &[f64], edges: &[f64]) -> Result<Vec<u64>> {
 pub fn histogram_uniform(x: &[f64], nbins: usize, lo: f64, hi: f64) -> Result<(Vec<u64>, Vec<f64>)> {
     let edges = uniform_edges(lo, hi, nbins)?;
     let (first, last) = (edges[0], edges[nbins]);
-    if !(last - first).is_finite() {
-        // the float index below would overflow; the edges themselves are finite
+    let scale = nbins as f64 / (last - first);
+    if !(last - first).is_finite() || !scale.is_finite() {
+        // the float index below would overflow (a range wider than f64::MAX, or a subnormal
+        // one); the edges themselves are finite and increasing: search them
         let counts = histogram_edges(x, &edges)?;
         return Ok((counts, edges));
     }
-    let scale = nbins as f64 / (last - first);
     let e = &edges;
     let counts = count_parallel(x, nbins, |v| {
         if !(v >= first && v <= last) {
@@ -579,6 +580,11 @@ mod tests {
         let want = [-1.7e308, -0.85e308, 0.0, 0.85e308, 1.7e308];
         assert!(e.iter().zip(want).all(|(a, b)| (a - b).abs() <= 1e-15 * b.abs()), "{e:?}");
         assert_eq!(c, vec![1, 0, 1, 1]);
+        // a subnormal range: n / (hi - lo) overflows, the edges are still exact
+        let u = 5e-324;
+        let x: Vec<f64> = (0..=20).map(|i| i as f64 * u).collect();
+        let (c, e) = histogram_uniform(&x, 4, 0.0, 20.0 * u).unwrap();
+        assert_eq!((c, e), (vec![5, 5, 5, 6], vec![0.0, 5.0 * u, 10.0 * u, 15.0 * u, 20.0 * u]));
         // numpy's "Too many bins": edges that cannot increase
         assert!(histogram_uniform(&[1.0], 10, 1.0, 1.0 + f64::EPSILON).is_err());
     }
