@@ -85,7 +85,10 @@ def power_divergence(
     :class:`~driftline.errors.InvalidArgumentError` (scipy raises ValueError).
 
     Matches ``scipy.stats.power_divergence(f_obs, f_exp, ddof, lambda_=lambda_)`` for 1-D inputs
-    (no ``axis`` argument).
+    (no ``axis`` argument). Frequencies above 2**500 or all below 2**-500, where scipy's sums,
+    squares and powers over- or underflow (``chisquare([1.797e308, 1.797e308])`` is NaN there), are
+    divided by a power of two first and the statistic multiplied back (it is homogeneous of
+    degree 1), which is exact; a statistic that truly exceeds the float range is inf.
     """
     obs = to_counts(f_obs, "f_obs")
     exp = None if f_exp is None else to_counts(f_exp, "f_exp")

@@ -60,7 +60,14 @@ def histogram(
 
 def moments(x: Any) -> Moments:
     """Count, nulls, NaN, +/-inf counts, sum, mean, population and sample std, min and max of
-    the finite values of ``x``. ``Moments.merge`` combines parts exactly (Chan et al. 1979)."""
+    the finite values of ``x``. ``Moments.merge`` combines parts exactly (Chan et al. 1979).
+
+    Extreme magnitudes: the sums are held in units of a power of two near the largest magnitude
+    (1 for values within 2**-300 .. 2**300), so the mean and standard deviation are right
+    wherever they are representable: ``moments([1e308, 1e308, -1e308])`` has mean 3.33e307 and
+    ``moments([1e-308, 5e-324, 1.797e308]).std_pop`` is 8.47e307. ``sum`` (and ``m2``) are inf
+    where the true value exceeds the float range. Tested against exact rational arithmetic in
+    ``tests/stats/test_extreme.py`` (within a few eps of the largest magnitude)."""
     nulls = _null_count(x)
     return Moments.of(to_float64(x, "x"), nulls)
 

@@ -57,7 +57,9 @@ class KllSketch(_core.KllSketch):
       (``m`` increasing split points give ``m + 1`` values).
     - ``buckets(n_buckets=10)``: SageMaker's ``distribution.kll.buckets`` as Deequ 2.0.2 computes
       them: ``(lower_bound, upper_bound, count)``, equal width between min and max, upper bounds
-      exclusive except for the last bucket.
+      exclusive except for the last bucket. ``n_buckets`` is at most ``2**24``. Where
+      ``(max - min) * n_buckets`` overflows (Deequ gives inf or NaN) the bounds are computed from
+      halves and stay finite, the outer ones equal to min and max.
     - ``normalized_rank_error(pmf=False)``: 99% bound on the rank error, DataSketches' fits
       ``2.296 / k^0.9723`` (single-sided) or ``2.446 / k^0.9433`` (``pmf=True``); 0 while the
       sketch is exact. At k = 2048 the single-sided bound is 0.00138.
