@@ -92,3 +92,11 @@ def test_size_arguments_name_themselves() -> None:
         stats.histogram([1.0], 2**24 + 1)
     with pytest.raises(errors.InvalidArgumentError, match="`k`"):
         _core.kmv_update(np.zeros(0, np.uint64), np.zeros(0, np.uint64), -5)
+
+
+def test_count_strings_validity_offset_cannot_overflow() -> None:
+    offsets, data, bits = np.array([0, 1], dtype=np.int64), np.frombuffer(b"a", dtype=np.uint8), np.array([1], dtype=np.uint8)
+    with pytest.raises(errors.InvalidArgumentError, match="validity"):
+        _core.count_strings(offsets, data, bits, 2**64 - 1)  # offset + length wrapped around before
+    with pytest.raises(errors.InvalidArgumentError, match="validity_offset"):
+        _core.count_strings(offsets, data, bits, -1)

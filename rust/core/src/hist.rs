@@ -449,7 +449,7 @@ pub fn count_strings(
     }
     let n = offsets.len() - 1;
     if let Some((bits, off)) = validity {
-        if bits.len() * 8 < off + n {
+        if off.checked_add(n).is_none_or(|end| bits.len().saturating_mul(8) < end) {
             return Err(StatsError::InvalidArgument("validity bitmap is shorter than the array".into()));
         }
     }

@@ -126,8 +126,9 @@ fn count_strings<'py>(
     offsets: PyReadonlyArray1<'py, i64>,
     data: PyReadonlyArray1<'py, u8>,
     validity: Option<PyReadonlyArray1<'py, u8>>,
-    validity_offset: usize,
+    validity_offset: i128,
 ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>, u64)> {
+    let validity_offset = size(py, validity_offset, "validity_offset", 0, usize::MAX)?;
     let o = slice(py, &offsets, "offsets")?;
     let d = slice(py, &data, "data")?;
     let v = match &validity {
