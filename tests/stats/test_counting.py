@@ -313,6 +313,15 @@ def test_histogram_float32_matches_numpy(x: np.ndarray, bins: int, with_range: b
         np.testing.assert_array_equal(stats.histogram(source, bins, range=rng)[0], ref_counts)
 
 
+def test_histogram_float32_follows_the_type_of_range() -> None:
+    x = np.random.default_rng(1).normal(size=500).astype(np.float32)
+    for rng in ((-1.1, 2.3), (np.float32(-1.1), np.float32(2.3)), (np.float64(-1.1), np.float64(2.3)), (-1, 2), (np.int64(-1), np.int64(2))):
+        ref_counts, ref_edges = np.histogram(x, 37, range=rng)
+        counts, edges = stats.histogram(x, 37, range=rng)
+        np.testing.assert_array_equal(counts, ref_counts)
+        np.testing.assert_array_equal(edges, ref_edges.astype(np.float64))
+
+
 def test_histogram_float32_values_on_numpy_edges() -> None:
     # values lying on numpy's float32 edges: binned against float64 edges (driftline before the
     # fix) they land one bin off ([3, 0, 2, ...] instead of numpy's [2, 1, 1, ...])

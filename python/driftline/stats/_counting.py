@@ -51,11 +51,24 @@ def histogram(
                 raise InvalidArgumentError(f"autodetected range of [{lo}, {hi}] is not finite; pass `range`")
         else:
             lo, hi = float(range[0]), float(range[1])
-        if is_float32(x):
-            return _core.histogram_uniform_f32(values, int(bins), lo, hi, not from_data)
+        if is_float32(x) and _float32_edges(range):
+            # numpy's arithmetic follows the range's type too: float32 throughout for float32
+            # scalars (as for a range taken from the data), float64 edges rounded to float32 for
+            # Python numbers
+            f32_range = range is not None and all(isinstance(v, np.float32) for v in range)
+            return _core.histogram_uniform_f32(values, int(bins), lo, hi, not (from_data or f32_range))
         return _core.histogram_uniform(values, int(bins), lo, hi)
     edges = to_float64(bins, "bins")
     return _core.histogram_edges(values, edges), edges
+
+
+def _float32_edges(range: tuple[float, float] | None) -> bool:
+    """Whether numpy computes float32 edges for float32 data and this ``range``: Python numbers
+    and float32 scalars keep float32; numpy float64 or int64 scalars promote to float64."""
+    if range is None:
+        return True
+    scalars = [v for v in range if isinstance(v, np.generic)]
+    return not scalars or np.result_type(*scalars, np.float32) == np.float32
 
 
 def moments(x: Any) -> Moments:
