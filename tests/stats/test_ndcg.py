@@ -88,6 +88,6 @@ def test_ignore_ties_uninformative_ranking_is_not_perfect() -> None:
 def test_negative_gains_are_refused_like_sklearn() -> None:
     with pytest.raises(ValueError, match="negative"):
         ndcg_score([[1.0, -0.5]], [[1.0, 2.0]])
-    with pytest.raises(InvalidInputError, match="baseline.*non-negative"):
+    with pytest.raises(InvalidInputError, match="`baseline_attributions`.*non-negative"):
         stats.ndcg([1.0, -0.5], [1.0, 2.0])
     assert stats.ndcg([1.0, -0.0], [1.0, 2.0]) == pytest.approx(ndcg_score([[1.0, 0.0]], [[1.0, 2.0]]))

@@ -47,15 +47,16 @@ fn dcg(gains: &[f64], scores: &[f64], ignore_ties: bool) -> f64 {
 /// baseline attributions are an error, as in sklearn. Returns 0 when the ideal DCG is 0
 /// (sklearn's convention).
 pub fn ndcg(baseline: &[f64], current: &[f64], ignore_ties: bool) -> Result<f64> {
-    check_same_len("baseline", baseline.len(), "current", current.len())?;
+    // messages name the arguments of driftline.stats.ndcg
+    check_same_len("baseline_attributions", baseline.len(), "current_attributions", current.len())?;
     if baseline.is_empty() {
-        return Err(StatsError::Empty { arg: "baseline" });
+        return Err(StatsError::Empty { arg: "baseline_attributions" });
     }
-    check_finite("baseline", baseline)?;
-    check_finite("current", current)?;
+    check_finite("baseline_attributions", baseline)?;
+    check_finite("current_attributions", current)?;
     if let Some(i) = baseline.iter().position(|&v| v < 0.0) {
         return Err(StatsError::InvalidArgument(format!(
-            "`baseline` attributions are NDCG gains and must be non-negative, got {} at index {i} \
+            "`baseline_attributions` are NDCG gains and must be non-negative, got {} at index {i} \
              (sklearn.metrics.ndcg_score raises too; pass absolute attributions)",
             baseline[i]
         )));
