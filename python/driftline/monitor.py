@@ -41,15 +41,15 @@ import polars as pl
 from driftline import stats
 from driftline._outputs import OutputFolder
 from driftline.baseline import Baseline, BaselineFeature, load_baseline, statistics_json
-from driftline.errors import BadRecordError, DriftlineError, InvalidArgumentError
+from driftline.errors import DriftlineError, InvalidArgumentError
 from driftline.io._layout import check_window, to_utc
 from driftline.profile import ColumnProfile, Profile
+from driftline.runs import Run, execute
 
 __all__ = ["MonitorRun", "Violation", "DriftTest", "run_monitor", "ROBUST_C"]
 
 ROBUST_C = 1.8  # Deequ 2.0.2's constant: c(alpha) for alpha ~ 0.003
 NUMERIC = ("Integral", "Fractional")
-Status = Literal["Completed", "CompletedWithViolations", "Failed"]
 RUN_FILES = ("statistics.json", "constraint_violations.json", "metrics.json", "drift.json", "monitoring_run.json")
 
 
@@ -93,27 +93,36 @@ class DriftTest:
 
 
 @dataclass
-class MonitorRun:
-    status: Status
-    reason: str = ""
-    violations: list[Violation] = field(default_factory=list)
+class MonitorRun(Run):
+    """A data-quality run: the window's statistics, the checks' violations, the drift table and
+    the CloudWatch-equivalent metrics."""
+
     drift: list[DriftTest] = field(default_factory=list)
     metrics: list[dict[str, Any]] = field(default_factory=list)
     statistics: dict[str, Any] = field(default_factory=dict)
     item_count: int = 0
-    bad_records: int = 0
-    bad_records_summary: str = ""
-    start: datetime | None = None
-    end: datetime | None = None
     dataset_drift: bool = False
     drifted_features: list[str] = field(default_factory=list)
+    alpha: float = 0.05
+    fdr: bool = True
+
+    def discard(self) -> None:
+        self.drift, self.metrics = [], []
+
+    def output_files(self) -> dict[str, Any]:
+        if self.status == "Failed":
+            return {}
+        return {
+            "statistics.json": self.statistics,
+            "constraint_violations.json": {"violations": [v.to_json() for v in self.violations]},
+            "metrics.json": {"metrics": self.metrics},
+            "drift.json": {"alpha": self.alpha, "fdr": self.fdr, "dataset_drift": self.dataset_drift,
+                           "drifted_features": self.drifted_features, "tests": [d.to_json() for d in self.drift]},
+        }
 
     def summary(self) -> dict[str, Any]:
         return {
-            "status": self.status,
-            "reason": self.reason,
-            "start": self.start.isoformat().replace("+00:00", "Z") if self.start else None,
-            "end": self.end.isoformat().replace("+00:00", "Z") if self.end else None,
+            **super().summary(),
             "item_count": self.item_count,
             "violations": len(self.violations),
             "violations_by_check": _count_by(v.constraint_check_type for v in self.violations),
@@ -550,10 +559,11 @@ def run_monitor(
         raise InvalidArgumentError(f"dataset_drift_share must be in (0, 1], got {dataset_drift_share!r}")
     if not (isinstance(batch_rows, int) and batch_rows >= 1):
         raise InvalidArgumentError(f"batch_rows (--batch-rows) must be a positive whole number, got {batch_rows!r}")
-    run = MonitorRun(status="Failed", start=to_utc(start, "start (--start)"), end=to_utc(end, "end (--end)"))
+    run = MonitorRun(start=to_utc(start, "start (--start)"), end=to_utc(end, "end (--end)"), alpha=alpha, fdr=fdr)
     check_window(run.start, run.end)
     folder = None if out is None else OutputFolder(out, RUN_FILES, "monitor run", inputs=[baseline, data, baseline_data], argument="out (--out)")
-    try:
+
+    def body() -> None:
         base = load_baseline(baseline)
         numeric = [n for n, f in base.features.items() if f.inferred_type in NUMERIC]
         current, raw = _profile_window(data, base, run, numeric, on_bad_record, has_header, output_columns_position, batch_rows, progress)
@@ -574,33 +584,10 @@ def run_monitor(
         run.drift = _drift_table(base, current, raw, base_raw, alpha=alpha, fdr=fdr)
         run.drifted_features = sorted({d.feature for d in run.drift if d.default and d.drift} | {v.feature_name for v in run.violations if v.constraint_check_type == "baseline_drift_check"})
         compared = {d.feature for d in run.drift if d.default}
-        run.dataset_drift = bool(compared) and bool( len(run.drifted_features) / len(compared) >= dataset_drift_share)
+        run.dataset_drift = bool(compared) and len(run.drifted_features) / len(compared) >= dataset_drift_share
         run.metrics = _metrics(current, drift_values, str(cfg.get("emit_metrics", "Enabled")) == "Enabled")
-        run.status = "CompletedWithViolations" if run.violations else "Completed"
-        run.reason = f"Job completed successfully with {len(run.violations)} violations." if run.violations else ""
-    except Exception as e:  # a run records Failed with its reason instead of dying half-written
-        run.status = "Failed"
-        if isinstance(e, BadRecordError):
-            run.bad_records, run.bad_records_summary = e.report.total, e.report.summary()
-        run.reason = str(e) if isinstance(e, DriftlineError | OSError | ValueError) else f"internal error: {type(e).__name__}: {e}"
-        run.violations, run.drift, run.metrics = [], [], []
-    if folder is not None:
-        files: dict[str, Any] = {"monitoring_run.json": run.summary()}
-        if run.status != "Failed":
-            files.update({
-                "statistics.json": run.statistics,
-                "constraint_violations.json": {"violations": [v.to_json() for v in run.violations]},
-                "metrics.json": {"metrics": run.metrics},
-                "drift.json": {"alpha": alpha, "fdr": fdr, "dataset_drift": run.dataset_drift,
-                               "drifted_features": run.drifted_features, "tests": [d.to_json() for d in run.drift]},
-            })
-        try:
-            folder.publish(files)
-        except (ValueError, OSError) as e:  # e.g. a disk that filled up: the run fails, its outputs are not half there
-            run.status, run.reason = "Failed", f"writing the outputs failed: {e}"
-            run.violations, run.drift, run.metrics = [], [], []
-            folder.publish({"monitoring_run.json": run.summary()})
-    return run
+
+    return execute(run, folder, body)
 
 
 def _profile_window(
