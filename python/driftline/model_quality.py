@@ -43,6 +43,7 @@ import polars as pl
 from driftline import metrics as mq_metrics
 from driftline._outputs import OutputFolder
 from driftline.errors import BadRecordError, DriftlineError, InvalidArgumentError, InvalidInputError
+from driftline.runs import KeepPartialResults, Run, execute
 
 __all__ = [
     "BASELINE_FILES",
@@ -1024,43 +1025,53 @@ def _stored_threshold(docs: dict[str, Any], files: dict[str, Path]) -> float | N
 
 
 @dataclass
-class ModelQualityRun:
-    status: Status
-    reason: str = ""
+class ModelQualityRun(Run):
+    """A model-quality run: the window's statistics, the merge with ground truth, the estimated
+    performance, segments and CloudWatch-equivalent metrics."""
+
     statistics: dict[str, Any] = field(default_factory=dict)
-    violations: list[MetricViolation] = field(default_factory=list)
     merge: MergeReport = field(default_factory=MergeReport)
     estimated: dict[str, dict[str, Any]] = field(default_factory=dict)
     estimated_violations: list[MetricViolation] = field(default_factory=list)
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    segment_by: str | None = None
     metrics: list[dict[str, Any]] = field(default_factory=list)
-    start: datetime | None = None
-    end: datetime | None = None
-    bad_records: int = 0
-    bad_records_summary: str = ""
     estimate_method: str = ""  # "CBPE" or "DLE" when the run estimated performance
     estimate_reference_rows: int | None = None  # labelled rows the estimator was fitted on
     estimate_interval: tuple[str, str] = ("", "")  # what the estimates' intervals cover, and what not
-
-    def add_bad_records(self, report: Any, source: str) -> None:
-        """Count a reader's bad-record report (``driftline.io.records.BadRecords``), whether the
-        read went on (skip) or failed: the run's count then agrees with its reason."""
-        if not report.total:
-            return
-        self.bad_records += report.total
-        part = f"{source}: {report.summary()}"
-        self.bad_records_summary = f"{self.bad_records_summary} {part}" if self.bad_records_summary else part
 
     @property
     def item_count(self) -> int:
         return int(self.statistics.get("dataset", {}).get("item_count", 0)) if self.statistics else 0
 
-    def summary(self) -> dict[str, Any]:
-        def iso(t: datetime | None) -> str | None:
-            return t.isoformat().replace("+00:00", "Z") if t else None
+    def discard(self) -> None:
+        self.metrics, self.statistics, self.segments = [], {}, {}
 
+    def output_files(self) -> dict[str, Any]:
+        """The statistics, violations, metrics and segments of a run that completed; the merge
+        report and the estimates of any run that got that far."""
+        files: dict[str, Any] = {}
+        if self.status != "Failed":
+            files["statistics.json"] = self.statistics
+            files["constraint_violations.json"] = {"violations": [v.to_json() for v in self.violations]}
+            files["metrics.json"] = {"metrics": self.metrics}
+            if self.segments:
+                files["segments.json"] = {"segment_by": self.segment_by, "segments": self.segments}
+        if self.merge.predictions:
+            files["merge_report.json"] = self.merge.to_json()
+        if self.estimated:
+            files["estimated_performance.json"] = {
+                "method": self.estimate_method, "metrics": self.estimated,
+                "estimated_violations": [v.to_json() for v in self.estimated_violations],
+                "interval_covers": self.estimate_interval[0],
+                "interval_excludes": self.estimate_interval[1],
+                "reference_rows": self.estimate_reference_rows,
+            }
+        return files
+
+    def summary(self) -> dict[str, Any]:
         return {
-            "status": self.status, "reason": self.reason, "start": iso(self.start), "end": iso(self.end),
+            **super().summary(),
             "item_count": self.item_count, "violations": len(self.violations),
             "violated_metrics": [v.metric_name for v in self.violations],
             "estimated_violations": [v.metric_name for v in self.estimated_violations],
@@ -1153,7 +1164,7 @@ def run_model_quality_monitor(
     _check_resampling(bootstrap, seed)
     if probability_threshold_attribute is not None:
         _check_real(probability_threshold_attribute, "probability_threshold_attribute", 0.0, 1.0)
-    run = ModelQualityRun(status="Failed")
+    run = ModelQualityRun(segment_by=segment_by)
     base: ModelQualityBaseline | None = None
     load_error: Exception | None = None
     try:
@@ -1165,8 +1176,7 @@ def run_model_quality_monitor(
     if out is not None:
         sources = [baseline if not isinstance(baseline, ModelQualityBaseline) else None, data, ground_truth]
         folder = OutputFolder(out, RUN_FILES, "model-quality run", inputs=_input_paths(sources), argument="out (--out)")
-    problem: str = ""
-    try:
+    def body() -> None:
         if load_error is not None:
             raise load_error
         assert base is not None
@@ -1221,40 +1231,8 @@ def run_model_quality_monitor(
         if segment_by is not None:
             run.segments = _segments(done, y_true, segment_by, problem, positive_label, score, seed)
         run.metrics = _cloudwatch(run.statistics)
-        run.status = "CompletedWithViolations" if run.violations else "Completed"
-        run.reason = f"Job completed successfully with {len(run.violations)} violations." if run.violations else ""
-    except _NoLabels as e:
-        run.status, run.reason = "Failed", str(e)
-    except Exception as e:  # a run records Failed with its reason instead of dying half-written
-        run.status = "Failed"
-        run.reason = str(e) if isinstance(e, DriftlineError | OSError | ValueError) else f"internal error: {type(e).__name__}: {e}"
-        run.violations, run.metrics, run.statistics, run.segments = [], [], {}, {}
-    if folder is not None:
-        folder.publish(_run_files(run, segment_by))
-    return run
 
-
-def _run_files(run: ModelQualityRun, segment_by: str | None) -> dict[str, Any]:
-    """A run's output files (name -> JSON document); the run's record last."""
-    files: dict[str, Any] = {}
-    if run.status != "Failed":
-        files["statistics.json"] = run.statistics
-        files["constraint_violations.json"] = {"violations": [v.to_json() for v in run.violations]}
-        files["metrics.json"] = {"metrics": run.metrics}
-        if run.segments:
-            files["segments.json"] = {"segment_by": segment_by, "segments": run.segments}
-    if run.merge.predictions:
-        files["merge_report.json"] = run.merge.to_json()
-    if run.estimated:
-        files["estimated_performance.json"] = {
-            "method": run.estimate_method, "metrics": run.estimated,
-            "estimated_violations": [v.to_json() for v in run.estimated_violations],
-            "interval_covers": run.estimate_interval[0],
-            "interval_excludes": run.estimate_interval[1],
-            "reference_rows": run.estimate_reference_rows,
-        }
-    files["monitoring_run.json"] = run.summary()
-    return files
+    return execute(run, folder, body)
 
 
 def _run_threshold(base: ModelQualityBaseline, given: float | None, allow_change: bool) -> float | None:
@@ -1271,7 +1249,7 @@ def _run_threshold(base: ModelQualityBaseline, given: float | None, allow_change
     return float(given)
 
 
-class _NoLabels(DriftlineError):
+class _NoLabels(KeepPartialResults):
     """The window has predictions but none is labelled yet (the run fails, with estimates)."""
 
 
