@@ -24,7 +24,8 @@ fn check_finite(arg: &'static str, x: &[f64]) -> Result<()> {
 /// result can depend on the array's length and the CPU).
 fn dcg(gains: &[f64], scores: &[f64], ignore_ties: bool) -> f64 {
     let mut order: Vec<usize> = (0..gains.len()).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(b.cmp(&a)));
+    // scores are finite (checked); partial_cmp makes -0.0 and 0.0 a tie, as numpy compares them
+    order.sort_by(|&a, &b| scores[b].partial_cmp(&scores[a]).unwrap_or(std::cmp::Ordering::Equal).then(b.cmp(&a)));
     if ignore_ties {
         return order.iter().enumerate().map(|(pos, &f)| gains[f] * discount(pos)).sum();
     }
@@ -113,5 +114,7 @@ mod tests {
         let want = (1.0 + 2.0 / 3f64.log2() + 3.0 / 2.0) / (3.0 + 2.0 / 3f64.log2() + 1.0 / 2.0);
         assert!((v - want).abs() < 1e-15);
         assert!(matches!(ndcg(&[1.0, -0.5], &[1.0, 2.0], false), Err(StatsError::InvalidArgument(_))));
+        // -0.0 ties with 0.0
+        assert_eq!(ndcg(&[0.0, 1.0], &[0.0, -0.0], true).unwrap(), 1.0);
     }
 }
