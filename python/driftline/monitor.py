@@ -26,6 +26,7 @@ file is written to a staging folder first and moved in place only when the run s
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -341,6 +342,7 @@ def _bh(pvalues: list[float]) -> list[float]:
     return out.tolist()
 
 
+@functools.lru_cache(maxsize=1024)
 def _chi2_isf(alpha: float, dof: int) -> float:
     """The upper-``alpha`` quantile of chi-square(``dof``), by bisection on the core's survival
     function (to 1e-12 relative)."""
@@ -518,7 +520,7 @@ def _numeric_values(frame: pl.DataFrame, names: list[str]) -> dict[str, np.ndarr
                 s = s.cast(pl.Float64)
             else:
                 continue
-            out[n] = s.drop_nulls().to_numpy()
+            out[n] = s.filter(s.is_finite()).to_numpy()  # NaN and ±inf are missing, as in the profile
     return out
 
 

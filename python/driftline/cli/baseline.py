@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             args.data, has_header=not args.no_header, batch_rows=args.batch_rows, progress=progress,
             on_bad_record=args.on_bad_record,
         )
-    baseline.write(args.out)
+    baseline.write(args.out, argument="--out")
     print(f"baseline of {profile.item_count} rows, {len(profile.columns)} columns -> "
           f"{args.out / 'statistics.json'}, {args.out / 'constraints.json'}")
     if profile.bad_records:
