@@ -103,6 +103,14 @@ def rows_progress() -> Iterator[Callable[[int], None] | None]:
         print(file=sys.stderr)
 
 
+def print_status(run: Any, detail: str, *, detail_when_failed: bool = False) -> None:
+    """A run's first line: a failed run's reason first, else its status and ``detail``."""
+    if run.status == "Failed":
+        print(f"Failed: {one_line(run.reason)}" + (f" ({detail})" if detail_when_failed else ""))
+    else:
+        print(f"{run.status}: {detail}")
+
+
 def exit_code(run: Any, args: argparse.Namespace) -> int:
     """After a run's lines: its bad-record report, then 1 if it failed, 3 if it found violations
     and ``--fail-on-violations`` asks to fail on them, else 0."""

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from driftline.cli._common import EXIT_CODES, bounded, exit_code, iso_time, one_line
+from driftline.cli._common import EXIT_CODES, bounded, exit_code, iso_time, print_status
 
 # SageMaker's offsets start with "-": main passes them as --flag=value
 DASH_VALUE_FLAGS = ("--start-time-offset", "--end-time-offset")
@@ -122,10 +122,7 @@ def run_monitor(args: argparse.Namespace) -> int:
         bootstrap=args.bootstrap, seed=args.seed, out=args.out, problem_type=args.problem_type,
         allow_threshold_change=args.allow_threshold_change,
     )
-    if run.status == "Failed":
-        print(f"Failed: {one_line(run.reason)} ({run.merge.summary()})")
-    else:
-        print(f"{run.status}: {run.merge.summary()}")
+    print_status(run, run.merge.summary(), detail_when_failed=True)
     for v in run.violations:
         print(f"  {v.metric_name}: {v.description}")
     for name, e in run.estimated.items():

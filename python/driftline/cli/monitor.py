@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from driftline.cli._common import EXIT_CODES, bounded, exit_code, iso_time, one_line, rows_progress
+from driftline.cli._common import EXIT_CODES, bounded, exit_code, iso_time, print_status, rows_progress
 
 
 def register(sub: Any) -> None:
@@ -48,10 +48,7 @@ def run(args: argparse.Namespace) -> int:
             has_header=not args.no_header, output_columns_position=args.output_columns_position,
             baseline_data=args.baseline_data, alpha=args.alpha, fdr=args.fdr, batch_rows=args.batch_rows, progress=progress,
         )
-    if result.status == "Failed":
-        print(f"Failed: {one_line(result.reason)}")
-    else:
-        print(f"{result.status}: {result.item_count} rows, {len(result.violations)} violations")
+    print_status(result, f"{result.item_count} rows, {len(result.violations)} violations")
     for v in result.violations:
         print(f"  {v.feature_name}: {v.constraint_check_type}: {v.description}")
     return exit_code(result, args)
