@@ -210,6 +210,21 @@ def constant_prediction_matrix(confusion: npt.NDArray[np.uint64], class_: int) -
 def regression_metrics(
     y_true: npt.NDArray[np.float64], y_pred: npt.NDArray[np.float64]
 ) -> tuple[float, float, float, float]: ...
+def weighted_classification_metrics(
+    y_true: npt.NDArray[np.uint32],
+    y_pred: npt.NDArray[np.uint32],
+    n_classes: int,
+    weights: npt.NDArray[np.float64],
+    positive: int | None = None,
+    score_group: npt.NDArray[np.uint32] | None = None,
+) -> tuple[list[str], npt.NDArray[np.float64]]: ...
+def weighted_regression_metrics(
+    y_true: npt.NDArray[np.float64], y_pred: npt.NDArray[np.float64], weights: npt.NDArray[np.float64]
+) -> tuple[list[str], npt.NDArray[np.float64]]: ...
+def resample_multiplicities(indices: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.float64]: ...
+def label_draw_metrics(
+    labels: npt.NDArray[np.bool_], y_pred: npt.NDArray[np.bool_], score_group: npt.NDArray[np.uint32]
+) -> tuple[list[str], npt.NDArray[np.float64]]: ...
 
 # --- isotonic.rs ---
 def isotonic_fit(
@@ -221,4 +236,11 @@ def isotonic_fit(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def isotonic_predict(
     x_fitted: npt.NDArray[np.float64], y_fitted: npt.NDArray[np.float64], x: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]: ...
+def isotonic_fit_predict_rows(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    y_min: float | None = None,
+    y_max: float | None = None,
 ) -> npt.NDArray[np.float64]: ...

@@ -23,7 +23,8 @@ metrics would be on unlabelled data from its scores alone:
    drawn (``numpy.random.default_rng(seed)``, vectorised, in chunks of at most
    ``_MAX_VALUES_PER_CHUNK`` values); every metric is computed per draw as scikit-learn computes
    it from labels (AUC from the average ranks of the scores:
-   ``(Σ_pos ranks − n1(n1+1)/2) / (n1 n0)``, tie-corrected Mann-Whitney, NaN draws dropped).
+   ``(Σ_pos ranks − n1(n1+1)/2) / (n1 n0)``, tie-corrected Mann-Whitney, NaN draws dropped),
+   all draws in one call of a Rust kernel (rust/core/src/metrics/draws.rs).
    ``std`` is their standard deviation (ddof=1), ``lower``/``upper`` their 2.5 % and 97.5 %
    quantiles (numpy's linear interpolation).
    The calibration fitted on a finite reference is uncertain too, and its error is shared by
@@ -134,29 +135,25 @@ def _confusion_metrics(
     }
 
 
-def _average_ranks(scores: F64Array) -> F64Array:
-    """1-based ranks of ``scores``, ties given their average rank (``scipy.stats.rankdata``)."""
-    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    first = np.cumsum(counts) - counts  # 0-based position of each distinct value's first copy
-    return (first + (counts + 1) / 2.0)[inverse]
+def _score_groups(scores: F64Array) -> npt.NDArray[np.uint32]:
+    """Each score's index among the distinct scores, ascending: the AUC of a draw needs only the
+    positives and negatives per distinct score."""
+    groups: npt.NDArray[np.uint32] = np.unique(scores, return_inverse=True)[1].astype(np.uint32)
+    return groups
 
 
 def _metrics_of_draws(
-    labels: npt.NDArray[np.bool_], y_pred: npt.NDArray[np.bool_], ranks: F64Array
+    labels: npt.NDArray[np.bool_], y_pred: npt.NDArray[np.bool_], score_group: npt.NDArray[np.uint32]
 ) -> dict[str, npt.NDArray[np.float64]]:
-    """Every metric of each row of ``labels`` (draws × n) against the fixed predictions."""
-    n = labels.shape[1]
-    # One matrix product gives, per draw, the positives, the true positives and the rank sum.
-    columns = np.column_stack([np.ones(n), y_pred.astype(np.float64), ranks])
-    n1, tp, rank_sum = (labels.astype(np.float64) @ columns).T
-    n_pred = float(np.count_nonzero(y_pred))
-    fp, fn = n_pred - tp, n1 - tp
-    tn = n - n_pred - fn
-    out = _confusion_metrics(tp, fp, fn, tn)
-    n0 = n - n1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        auc = (rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0)
-    out["roc_auc"] = np.where((n1 > 0) & (n0 > 0), auc, np.nan)
+    """Every metric of each row of ``labels`` (draws × n) against the fixed predictions, all
+    draws in one call of the Rust kernel (``label_draws``, rust/core/src/metrics/draws.rs): the
+    cells per draw, and the AUC as ``U / (n1 n0)`` with the tie-corrected Mann-Whitney U from the
+    positives and negatives per distinct score (equal to the average-rank formula: every count
+    is exact, so the ratio is rounded once)."""
+    names, values = _core.label_draw_metrics(np.ascontiguousarray(labels), y_pred, score_group)
+    cells = dict(zip(names, values, strict=True))
+    out = _confusion_metrics(cells["tp"], cells["fp"], cells["fn"], cells["tn"])
+    out["roc_auc"] = cells["roc_auc"]
     return out
 
 
@@ -262,7 +259,7 @@ class CBPE:
         values = {k: float(v) for k, v in _confusion_metrics(*cells).items()}
         values["roc_auc"] = _expected_auc(score, p)
 
-        ranks = _average_ranks(score)
+        groups = _score_groups(score)
         rng = np.random.default_rng(self.seed)
         curves = self._calibration_draws(score)
         per_chunk = max(1, _MAX_VALUES_PER_CHUNK // score.size)
@@ -272,7 +269,7 @@ class CBPE:
             # Consecutive chunks read the generator's stream in order: results do not depend on chunking.
             probability = p if curves is None else curves(start, draws)
             labels = rng.random((draws, score.size)) < probability
-            chunks.append(_metrics_of_draws(labels, pred, ranks))
+            chunks.append(_metrics_of_draws(labels, pred, groups))
         return {k: _summary(values[k], np.concatenate([c[k] for c in chunks])) for k in self.METRICS}
 
     def _calibration_draws(self, score: F64Array) -> Any:
@@ -290,10 +287,8 @@ class CBPE:
         if self._rate_draws is None:  # the curves depend on the reference only: drawn once
             rates = np.random.default_rng([self.seed, 1]).beta(positives + 0.5, rows - positives + 0.5, size=(self.n_simulations, len(levels)))
             order = np.arange(len(levels), dtype=np.float64)
-            for d in range(self.n_simulations):
-                fx, fy = _core.isotonic_fit(order, rates[d], rows, 0.0, 1.0)
-                rates[d] = _core.isotonic_predict(fx, fy, order)
-            self._rate_draws = rates
+            # every draw refitted (isotonic_fit, then isotonic_predict at the blocks) in one call
+            self._rate_draws = _core.isotonic_fit_predict_rows(order, rates, rows, 0.0, 1.0)
         rates = self._rate_draws
         # linear interpolation between calibration points, clipped outside (isotonic_predict's rule)
         if len(x) == 1:

@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from driftline import _core
 from driftline import metrics as mq_metrics
 from driftline._outputs import OutputFolder
 from driftline.errors import BadRecordError, DriftlineError, InvalidArgumentError, InvalidInputError
@@ -386,7 +387,7 @@ class _Encoded:
     truth: npt.NDArray[Any]
     pred: npt.NDArray[Any]
     pos: int = -1
-    score_group: npt.NDArray[np.int64] | None = None  # index of each row's distinct score, ascending
+    score_group: npt.NDArray[np.uint32] | None = None  # index of each row's distinct score, ascending
 
 
 def _encode(problem: str, y_true: pl.Series, y_pred: pl.Series, score: pl.Series | None, positive_label: str | None,
@@ -397,8 +398,8 @@ def _encode(problem: str, y_true: pl.Series, y_pred: pl.Series, score: pl.Series
     if classes is None:
         classes = sorted(set(y_true.unique().to_list()) | set(y_pred.unique().to_list()), key=_label_order)
     index = {c: i for i, c in enumerate(classes)}
-    t = y_true.replace_strict(index, return_dtype=pl.Int64).to_numpy()
-    p = y_pred.replace_strict(index, return_dtype=pl.Int64).to_numpy()
+    t = y_true.replace_strict(index, return_dtype=pl.UInt32).to_numpy()
+    p = y_pred.replace_strict(index, return_dtype=pl.UInt32).to_numpy()
     pos = -1
     group = None
     if problem == "BinaryClassification":
@@ -409,7 +410,7 @@ def _encode(problem: str, y_true: pl.Series, y_pred: pl.Series, score: pl.Series
         if score is not None:
             s = score.to_numpy().astype(np.float64)
             _, group = np.unique(s, return_inverse=True)
-            group = group.astype(np.int64)
+            group = group.astype(np.uint32)
     return _Encoded(problem, n, classes, t, p, pos, group)
 
 
@@ -421,108 +422,31 @@ def _label_order(v: str) -> tuple[int, float, str]:
         return (1, 0.0, v)
 
 
-def _fbeta(p: npt.NDArray[np.float64], r: npt.NDArray[np.float64], beta: float) -> npt.NDArray[np.float64]:
-    b2 = beta * beta
-    den = b2 * p + r
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, (1 + b2) * p * r / np.where(den > 0, den, 1), 0.0)
-
-
-def _div(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
-
-
 def _weighted_scalars(enc: _Encoded, w: npt.NDArray[np.float64]) -> dict[str, npt.NDArray[np.float64]]:
     """Scalar metrics for each row of weights ``w`` (shape ``(draws, n)``): the same formulas as
     :mod:`driftline.metrics` (checked equal on unit weights), as weighted sums, for the
-    subsample standard deviations and the bootstrap intervals."""
+    subsample standard deviations and the bootstrap intervals. Every draw in one call of the
+    Rust kernel (``rust/core/src/metrics/draws.rs``), draws in parallel."""
+    w = np.ascontiguousarray(w, dtype=np.float64)
     if enc.problem == "Regression":
-        y, f = enc.truth, enc.pred
-        tot = w.sum(axis=1)
-        err = y - f
-        mae = _div(w @ np.abs(err), tot)
-        mse = _div(w @ (err * err), tot)
-        mean = _div(w @ y, tot)
-        ss_tot = w @ (y * y) - tot * mean * mean
-        ss_tot = np.maximum(ss_tot, 0.0)
-        ss_res = w @ (err * err)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r2 = np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), np.where(ss_res == 0, 1.0, 0.0))
-        return {"mae": mae, "mse": mse, "rmse": np.sqrt(mse), "r2": r2}
-    k = len(enc.classes)
-    cells = enc.truth * k + enc.pred
-    draws = w.shape[0]
-    cm3 = np.stack([np.bincount(cells, weights=w[d], minlength=k * k) for d in range(draws)]).astype(np.float64).reshape(draws, k, k)
-    total = cm3.sum(axis=(1, 2))
-    tp_k = np.diagonal(cm3, axis1=1, axis2=2)
-    support = cm3.sum(axis=2)  # true counts per class
-    predicted = cm3.sum(axis=1)
-    out: dict[str, npt.NDArray[np.float64]] = {}
-    accuracy = _div(tp_k.sum(axis=1), total)
-    if enc.problem == "MulticlassClassification":
-        prec, rec = _div(tp_k, predicted), _div(tp_k, support)
-        share = _div(support, total[:, None])
-        out["accuracy"] = accuracy
-        out["weighted_recall"] = (share * rec).sum(axis=1)
-        out["weighted_precision"] = (share * prec).sum(axis=1)
-        for name, beta in (("f0_5", 0.5), ("f1", 1.0), ("f2", 2.0)):
-            out[f"weighted_{name}"] = (share * _fbeta(prec, rec, beta)).sum(axis=1)
-        # always the most frequent true label (first on ties)
-        m = np.argmax(support, axis=1)
-        top = _div(support[np.arange(draws), m], total)
-        out["accuracy_best_constant_classifier"] = top
-        out["weighted_recall_best_constant_classifier"] = top
-        out["weighted_precision_best_constant_classifier"] = top * top
-        for name, beta in (("f0_5", 0.5), ("f1", 1.0), ("f2", 2.0)):
-            out[f"weighted_{name}_best_constant_classifier"] = top * _fbeta(top, np.ones_like(top), beta)
-        return out
-    pos = enc.pos
-    tp = cm3[:, pos, pos]
-    fn = support[:, pos] - tp
-    fp = predicted[:, pos] - tp
-    tn = total - tp - fn - fp
-    rec, prec = _div(tp, tp + fn), _div(tp, tp + fp)
-    # rates over no rows are NaN (as driftline.metrics); recall and precision keep zero_division=0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tpr = np.where(tp + fn > 0, tp / np.where(tp + fn > 0, tp + fn, 1), np.nan)
-        fpr = np.where(fp + tn > 0, fp / np.where(fp + tn > 0, fp + tn, 1), np.nan)
-    out |= {"recall": rec, "precision": prec, "accuracy": accuracy, "true_positive_rate": tpr, "true_negative_rate": 1 - fpr,
-            "false_positive_rate": fpr, "false_negative_rate": 1 - tpr}
-    for name, beta in (("f0_5", 0.5), ("f1", 1.0), ("f2", 2.0)):
-        out[name] = _fbeta(prec, rec, beta)
-    p_share = _div(tp + fn, total)
-    ones = np.where(tp + fn > 0, 1.0, 0.0)
-    out["recall_best_constant_classifier"] = ones
-    out["precision_best_constant_classifier"] = p_share
-    out["accuracy_best_constant_classifier"] = p_share
-    for name, beta in (("f0_5", 0.5), ("f1", 1.0), ("f2", 2.0)):
-        out[f"{name}_best_constant_classifier"] = _fbeta(p_share, ones, beta)
-    if enc.score_group is not None:
-        g = enc.score_group
-        groups = int(g.max()) + 1 if len(g) else 0
-        y = (enc.truth == pos).astype(np.float64)
-        auc = np.empty(draws)
-        for d in range(draws):
-            pos_g = np.bincount(g, weights=w[d] * y, minlength=groups)
-            neg_g = np.bincount(g, weights=w[d] * (1 - y), minlength=groups)
-            below = np.cumsum(neg_g) - neg_g
-            pn = pos_g.sum() * neg_g.sum()
-            auc[d] = (pos_g @ (below + 0.5 * neg_g)) / pn if pn > 0 else np.nan
-        out["auc"] = auc
-    return out
+        names, values = _core.weighted_regression_metrics(enc.truth, enc.pred, w)
+    else:
+        binary = enc.problem == "BinaryClassification"
+        names, values = _core.weighted_classification_metrics(
+            enc.truth, enc.pred, len(enc.classes), w, positive=enc.pos if binary else None, score_group=enc.score_group)
+    return dict(zip(names, values, strict=True))
 
 
 def _weights_chunks(n: int, draws: int, kind: str, rng: np.random.Generator) -> npt.NDArray[np.float64]:
     if kind == "subsample":
         w = np.zeros((draws, n))
         m = int(round(STD_FRACTION * n))
-        for d in range(draws):
+        for d in range(draws):  # SageMaker's 5 subsamples: one choice() each keeps the seeded stream
             w[d, rng.choice(n, size=m, replace=False)] = 1.0
         return w
-    # n draws with replacement: the counts of each row (a multinomial), from one integers() call
-    counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(draws)])
-    return counts.astype(np.float64)
+    # n draws with replacement per resample: the counts of each row (a multinomial). One
+    # integers() call reads the stream as one call per resample would; the core counts them.
+    return _core.resample_multiplicities(rng.integers(0, n, (draws, n)), n)
 
 
 def _subset(enc: _Encoded, idx: npt.NDArray[np.int64]) -> _Encoded:

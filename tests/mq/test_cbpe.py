@@ -203,7 +203,7 @@ def test_metrics_of_draws_match_sklearn(seed: int, n: int, ties: bool) -> None:
     labels = rng.random((6, n)) < rng.random(n)
     labels[0] = False  # one class only: AUC undefined
     labels[1] = pred  # perfect predictions
-    got = est._metrics_of_draws(labels, pred, est._average_ranks(s))
+    got = est._metrics_of_draws(labels, pred, est._score_groups(s))
     for d, y in enumerate(labels):
         _close(got["accuracy"][d], sk.accuracy_score(y, pred))
         _close(got["precision"][d], sk.precision_score(y, pred, zero_division=0))

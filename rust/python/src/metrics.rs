@@ -4,7 +4,7 @@ use driftline_core::metrics as m;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
-use crate::convert::{optional, slice};
+use crate::convert::{optional, size, slice};
 use crate::errors::{invalid, run};
 
 type Curve<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
@@ -182,6 +182,99 @@ fn regression_metrics(
     Ok((r.mae, r.mse, r.rmse, r.r2))
 }
 
+/// A C-contiguous `draws x n` matrix as a slice and its number of rows.
+fn rows_of<'a, T: numpy::Element>(py: Python<'_>, a: &'a PyReadonlyArray2<'_, T>, name: &str) -> PyResult<(&'a [T], usize, usize)> {
+    let shape = a.shape();
+    let cells = a.as_slice().map_err(|_| invalid(py, format!("`{name}` must be a C-contiguous, aligned 2-D array")))?;
+    Ok((cells, shape[0], shape[1]))
+}
+
+fn check_columns(py: Python<'_>, name: &str, columns: usize, n: usize) -> PyResult<()> {
+    if columns != n {
+        return Err(invalid(py, format!("`{name}` must have one column per row of y_true ({n}), got {columns}")));
+    }
+    Ok(())
+}
+
+/// Metric names and their values per draw (`len(names) x draws`).
+type DrawValues<'py> = (Vec<&'static str>, Bound<'py, PyArray2<f64>>);
+
+fn draw_values(py: Python<'_>, r: m::draws::DrawMetrics) -> PyResult<DrawValues<'_>> {
+    let rows = r.names.len();
+    Ok((r.names, r.values.into_pyarray(py).reshape([rows, r.draws])?))
+}
+
+/// Classification metrics of each row of `weights` (draws x n): binary with `positive` (and
+/// `auc` with `score_group`), else multiclass (driftline_core::metrics::draws).
+#[pyfunction]
+#[pyo3(signature = (y_true, y_pred, n_classes, weights, positive=None, score_group=None))]
+fn weighted_classification_metrics<'py>(
+    py: Python<'py>,
+    y_true: PyReadonlyArray1<'py, u32>,
+    y_pred: PyReadonlyArray1<'py, u32>,
+    n_classes: i128,
+    weights: PyReadonlyArray2<'py, f64>,
+    positive: Option<i128>,
+    score_group: Option<PyReadonlyArray1<'py, u32>>,
+) -> PyResult<DrawValues<'py>> {
+    let (t, p) = (slice(py, &y_true, "y_true")?, slice(py, &y_pred, "y_pred")?);
+    let k = size(py, n_classes, "n_classes", 1, 1 << 16)?;
+    let positive = positive.map(|v| size(py, v, "positive", 0, k - 1)).transpose()?;
+    let (w, draws, columns) = rows_of(py, &weights, "weights")?;
+    check_columns(py, "weights", columns, t.len())?;
+    let g = score_group.as_ref().map(|g| slice(py, g, "score_group")).transpose()?;
+    let r = run(py, || m::draws::classification_draws(t, p, k, w, draws, positive, g))?;
+    draw_values(py, r)
+}
+
+/// mae, mse, rmse and r2 of each row of `weights` (draws x n).
+#[pyfunction]
+fn weighted_regression_metrics<'py>(
+    py: Python<'py>,
+    y_true: PyReadonlyArray1<'py, f64>,
+    y_pred: PyReadonlyArray1<'py, f64>,
+    weights: PyReadonlyArray2<'py, f64>,
+) -> PyResult<DrawValues<'py>> {
+    let (t, p) = (slice(py, &y_true, "y_true")?, slice(py, &y_pred, "y_pred")?);
+    let (w, draws, columns) = rows_of(py, &weights, "weights")?;
+    check_columns(py, "weights", columns, t.len())?;
+    let r = run(py, || m::draws::regression_draws(t, p, w, draws))?;
+    draw_values(py, r)
+}
+
+/// tp, fp, fn, tn and roc_auc of each row of simulated `labels` (draws x n) against `y_pred`.
+#[pyfunction]
+fn label_draw_metrics<'py>(
+    py: Python<'py>,
+    labels: PyReadonlyArray2<'py, bool>,
+    y_pred: PyReadonlyArray1<'py, bool>,
+    score_group: PyReadonlyArray1<'py, u32>,
+) -> PyResult<DrawValues<'py>> {
+    let (p, g) = (slice(py, &y_pred, "y_pred")?, slice(py, &score_group, "score_group")?);
+    let (l, draws, columns) = rows_of(py, &labels, "labels")?;
+    if columns != p.len() {
+        return Err(invalid(py, format!("`labels` must have one column per row of y_pred ({}), got {columns}", p.len())));
+    }
+    let r = run(py, || m::draws::label_draws(l, p, g, draws))?;
+    draw_values(py, r)
+}
+
+/// Bootstrap multiplicities (draws x n, float64) of row indices drawn with replacement
+/// (`indices`: draws x m, each in `[0, n)`).
+#[pyfunction]
+fn resample_multiplicities<'py>(py: Python<'py>, indices: PyReadonlyArray2<'py, i64>, n: i128) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let n = size(py, n, "n", 0, usize::MAX >> 4)?;
+    let (idx, draws, _) = rows_of(py, &indices, "indices")?;
+    // numpy allocates (huge pages for large arrays, see write_curve): cheaper first writes
+    let out = PyArray2::<f64>::zeros(py, [draws, n], false);
+    {
+        let mut w = out.readwrite();
+        let cells = w.as_slice_mut()?;
+        run(py, || m::draws::multiplicities(idx, draws, n, cells))?;
+    }
+    Ok(out)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(roc_curve, m)?)?;
     m.add_function(wrap_pyfunction!(roc_auc_score, m)?)?;
@@ -192,5 +285,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(confusion_accuracy, m)?)?;
     m.add_function(wrap_pyfunction!(constant_prediction_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(regression_metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(weighted_classification_metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(weighted_regression_metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(label_draw_metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(resample_multiplicities, m)?)?;
     Ok(())
 }

@@ -12,6 +12,8 @@
 //! Speed (unweighted, the common case): the scores of each class are radix-sorted on their own,
 //! in parallel, and merged in one branch-free pass; the sort is most of the time
 //! (`benches/METRICS.md`).
+pub mod draws;
+
 use std::cmp::Reverse;
 
 use crate::error::{check_counts, check_same_len, Result, StatsError};

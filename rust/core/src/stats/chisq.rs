@@ -40,7 +40,7 @@ const PW_UNROLL: usize = 8;
 /// summed by `block(start, len)` (see [`block_sum`]). Sums then match numpy bit for bit, and
 /// their rounding error grows like `log n`, not `n`. Several sums share one pass over memory;
 /// the halves of long inputs run in parallel, which does not change the order.
-fn pairwise_sum<const N: usize, B>(start: usize, n: usize, block: &B) -> [f64; N]
+pub(crate) fn pairwise_sum<const N: usize, B>(start: usize, n: usize, block: &B) -> [f64; N]
 where
     B: Fn(usize, usize) -> [f64; N] + Sync,
 {
@@ -62,7 +62,7 @@ where
 /// one (below 8 values, one by one from 0). Walking fixed chunks of 8 lets the loop vectorise
 /// (an indexed loop measured 1.6x slower). `e` may be `o` again when `f` needs one input.
 #[inline(always)]
-fn block_sum<F: Fn(f64, f64) -> f64>(o: &[f64], e: &[f64], f: F) -> f64 {
+pub(crate) fn block_sum<F: Fn(f64, f64) -> f64>(o: &[f64], e: &[f64], f: F) -> f64 {
     let (o_chunks, e_chunks) = (o.chunks_exact(PW_UNROLL), e.chunks_exact(PW_UNROLL));
     let (o_rest, e_rest) = (o_chunks.remainder(), e_chunks.remainder());
     let mut r = [0.0f64; PW_UNROLL];
