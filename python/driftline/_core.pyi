@@ -222,6 +222,13 @@ def weighted_regression_metrics(
     y_true: npt.NDArray[np.float64], y_pred: npt.NDArray[np.float64], weights: npt.NDArray[np.float64]
 ) -> tuple[list[str], npt.NDArray[np.float64]]: ...
 def resample_multiplicities(indices: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.float64]: ...
+def curve_labels(
+    uniforms: npt.NDArray[np.float64],
+    rates: npt.NDArray[np.float64],
+    lower: npt.NDArray[np.uint32],
+    upper: npt.NDArray[np.uint32],
+    frac: npt.NDArray[np.float64],
+) -> npt.NDArray[np.bool_]: ...
 def label_draw_metrics(
     labels: npt.NDArray[np.bool_], y_pred: npt.NDArray[np.bool_], score_group: npt.NDArray[np.uint32]
 ) -> tuple[list[str], npt.NDArray[np.float64]]: ...

@@ -267,15 +267,15 @@ class CBPE:
         for start in range(0, self.n_simulations, per_chunk):
             draws = min(per_chunk, self.n_simulations - start)
             # Consecutive chunks read the generator's stream in order: results do not depend on chunking.
-            probability = p if curves is None else curves(start, draws)
-            labels = rng.random((draws, score.size)) < probability
+            uniforms = rng.random((draws, score.size))
+            labels = uniforms < p if curves is None else curves(start, uniforms)
             chunks.append(_metrics_of_draws(labels, pred, groups))
         return {k: _summary(values[k], np.concatenate([c[k] for c in chunks])) for k in self.METRICS}
 
     def _calibration_draws(self, score: F64Array) -> Any:
         """With the reference's block counts: a function giving, for draws ``start ..
-        start + count``, the window's probabilities under calibration curves drawn from the
-        reference (each block's rate from its Beta(positives + 1/2, negatives + 1/2) posterior,
+        start + len(uniforms)``, the window's labels ``uniforms < probability`` under calibration
+        curves drawn from the reference (each block's rate from its Beta(positives + 1/2, negatives + 1/2) posterior,
         made monotone again by weighted isotonic regression over the blocks). None without the
         counts (a calibration restored from a version-1 document)."""
         if self._levels is None or self._calibration is None:
@@ -298,10 +298,12 @@ class CBPE:
             frac = np.clip((score - x[left]) / (x[left + 1] - x[left]), 0.0, 1.0)
         right = np.minimum(left + 1, len(x) - 1)
 
-        def window(start: int, count: int) -> F64Array:
-            curve = rates[start : start + count][:, point_level]
-            out: F64Array = curve[:, left] * (1.0 - frac) + curve[:, right] * frac
-            return out
+        # each row's two curve points, as levels (columns of the drawn rates)
+        lower, upper = point_level[left].astype(np.uint32), point_level[right].astype(np.uint32)
+
+        def window(start: int, uniforms: F64Array) -> npt.NDArray[np.bool_]:
+            # uniforms < rates[d, lower] * (1 - frac) + rates[d, upper] * frac, fused in the core
+            return _core.curve_labels(uniforms, rates[start : start + len(uniforms)], lower, upper, frac)
 
         return window
 

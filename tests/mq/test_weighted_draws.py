@@ -281,3 +281,29 @@ def test_cbpe_calibration_draws_equal_one_refit_per_draw() -> None:
         fx, fy = _core.isotonic_fit(order, rates[d], rows, 0.0, 1.0)
         rates[d] = _core.isotonic_predict(fx, fy, order)
     np.testing.assert_array_equal(cbpe._rate_draws, rates)
+
+
+@pytest.mark.parametrize("points", [1, 2, 50])
+def test_cbpe_curve_labels_equal_the_numpy_interpolation(points: int) -> None:
+    rng = np.random.default_rng(points)
+    x = rng.random(4000)
+    y = rng.random(4000) < (x if points > 1 else 0.3)
+    score = np.round(x, 2) if points > 2 else np.full(4000, 0.5)
+    cbpe = est.CBPE(n_simulations=20, seed=1).fit(y, score if points > 1 else np.where(rng.random(4000) < 0.5, 0.5, 0.5))
+    window_scores = np.concatenate([rng.random(3000), [0.0, 1.0, -0.0]])  # inside and at the ends
+    curves = cbpe._calibration_draws(window_scores)
+    assert curves is not None and cbpe._calibration is not None and cbpe._levels is not None and cbpe._rate_draws is not None
+    # the former window(): probabilities by numpy, then compared with the uniforms
+    cx, cy = cbpe._calibration
+    point_level = np.clip(np.searchsorted(cbpe._levels[0], cy), 0, len(cbpe._levels[0]) - 1)
+    if len(cx) == 1:
+        left, frac = np.zeros(window_scores.size, dtype=np.int64), np.zeros(window_scores.size)
+    else:
+        left = np.clip(np.searchsorted(cx, window_scores, side="right") - 1, 0, len(cx) - 2)
+        frac = np.clip((window_scores - cx[left]) / (cx[left + 1] - cx[left]), 0.0, 1.0)
+    right = np.minimum(left + 1, len(cx) - 1)
+    curve = cbpe._rate_draws[5:17][:, point_level]
+    probability = curve[:, left] * (1.0 - frac) + curve[:, right] * frac
+    uniforms = rng.random((12, window_scores.size))
+    uniforms[:, :50] = probability[:, :50]  # exactly at the probability: not a positive
+    np.testing.assert_array_equal(curves(5, uniforms), uniforms < probability)

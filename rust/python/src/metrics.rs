@@ -275,6 +275,33 @@ fn resample_multiplicities<'py>(py: Python<'py>, indices: PyReadonlyArray2<'py, 
     Ok(out)
 }
 
+/// Simulated labels `uniforms < p` under each draw's calibration curve (a row of `rates`),
+/// interpolated between points `lower` and `upper` by `frac` (driftline_core::metrics::draws).
+#[pyfunction]
+fn curve_labels<'py>(
+    py: Python<'py>,
+    uniforms: PyReadonlyArray2<'py, f64>,
+    rates: PyReadonlyArray2<'py, f64>,
+    lower: PyReadonlyArray1<'py, u32>,
+    upper: PyReadonlyArray1<'py, u32>,
+    frac: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<bool>>> {
+    let (u, draws, n) = rows_of(py, &uniforms, "uniforms")?;
+    let (r, rate_rows, _) = rows_of(py, &rates, "rates")?;
+    if rate_rows != draws {
+        return Err(invalid(py, format!("`rates` must have one row per row of uniforms ({draws}), got {rate_rows}")));
+    }
+    let (lo, hi, f) = (slice(py, &lower, "lower")?, slice(py, &upper, "upper")?, slice(py, &frac, "frac")?);
+    check_columns(py, "uniforms", n, f.len())?;
+    let out = PyArray2::<bool>::zeros(py, [draws, n], false);
+    {
+        let mut w = out.readwrite();
+        let cells = w.as_slice_mut()?;
+        run(py, || m::draws::curve_labels(u, r, lo, hi, f, cells))?;
+    }
+    Ok(out)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(roc_curve, m)?)?;
     m.add_function(wrap_pyfunction!(roc_auc_score, m)?)?;
@@ -289,5 +316,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(weighted_regression_metrics, m)?)?;
     m.add_function(wrap_pyfunction!(label_draw_metrics, m)?)?;
     m.add_function(wrap_pyfunction!(resample_multiplicities, m)?)?;
+    m.add_function(wrap_pyfunction!(curve_labels, m)?)?;
     Ok(())
 }

@@ -318,8 +318,10 @@ pub fn regression_draws(y_true: &[f64], y_pred: &[f64], weights: &[f64], draws: 
 /// For CBPE's simulations: each row of `labels` (`draws x n`, row-major) is one draw of the
 /// true labels against the fixed predictions `y_pred`. Returns per draw the cells `tp`, `fp`,
 /// `fn`, `tn` and `roc_auc`, the ROC area of the scores whose distinct-value index (ascending)
-/// `score_group` gives (ties counted half: the tie-corrected Mann-Whitney U over `n1 n0`; NaN
-/// when a draw has one class only). Counts are exact, so the AUC is rounded once.
+/// `score_group` gives: `(Σ_pos rank − n1 (n1 + 1) / 2) / (n1 n0)` with tied scores given their
+/// average rank (the tie-corrected Mann-Whitney U; NaN when a draw has one class only). Ranks
+/// are doubled to integers, so every sum is exact and the AUC is rounded once; a draw is one
+/// sequential pass over its labels.
 pub fn label_draws(labels: &[bool], y_pred: &[bool], score_group: &[u32], draws: usize) -> Result<DrawMetrics> {
     let n = y_pred.len();
     check_same_len("y_pred", n, "score_group", score_group.len())?;
@@ -329,30 +331,91 @@ pub fn label_draws(labels: &[bool], y_pred: &[bool], score_group: &[u32], draws:
             labels.len()
         )));
     }
+    if n >= 1 << 31 {
+        // 2 Σ ranks must fit in a u64
+        return Err(StatsError::InvalidArgument(format!("at most 2^31 - 1 rows per draw, got {n}")));
+    }
+    // twice each row's average rank: 2 (first position of its group) + (group size) + 1
     let groups = score_group.iter().max().map_or(0, |&m| m as usize + 1);
+    let mut size = vec![0u64; groups];
+    for &g in score_group {
+        size[g as usize] += 1;
+    }
+    let mut first = 0u64;
+    let doubled_rank: Vec<u64> = size
+        .iter()
+        .map(|&c| {
+            let r = 2 * first + c + 1;
+            first += c;
+            r
+        })
+        .collect();
+    let rank2: Vec<u64> = score_group.iter().map(|&g| doubled_rank[g as usize]).collect();
     let n_pred = y_pred.iter().filter(|&&p| p).count() as f64;
     let rows = rows_of(labels, draws, n);
     let values: Vec<Vec<f64>> = rows
         .par_iter()
         .map(|row| {
-            let (mut pos_g, mut neg_g) = (vec![0.0; groups], vec![0.0; groups]);
-            let (mut n1, mut tp) = (0u64, 0u64);
-            for ((&y, &p), &g) in row.iter().zip(y_pred).zip(score_group) {
-                n1 += u64::from(y);
-                tp += u64::from(y & p);
-                if y {
-                    pos_g[g as usize] += 1.0;
-                } else {
-                    neg_g[g as usize] += 1.0;
-                }
+            let (mut n1, mut tp, mut rank_sum2) = (0u64, 0u64, 0u64);
+            for ((&y, &p), &r) in row.iter().zip(y_pred).zip(&rank2) {
+                let y = u64::from(y);
+                n1 += y;
+                tp += y & u64::from(p);
+                rank_sum2 += y * r;
             }
-            let (n1, tp) = (n1 as f64, tp as f64);
+            let n0 = n as u64 - n1;
+            let auc = if n1 > 0 && n0 > 0 {
+                // 2U = 2 Σ ranks - n1 (n1 + 1), exact; U and n1 n0 are exact below 2^53
+                let u2 = rank_sum2 - n1 * (n1 + 1);
+                (u2 as f64 / 2.0) / (n1 as f64 * n0 as f64)
+            } else {
+                f64::NAN
+            };
+            let (tp, n1) = (tp as f64, n1 as f64);
             let (fp, fn_) = (n_pred - tp, n1 - tp);
             let tn = n as f64 - n_pred - fn_;
-            vec![tp, fp, fn_, tn, grouped_auc(&pos_g, &neg_g)]
+            vec![tp, fp, fn_, tn, auc]
         })
         .collect();
     Ok(DrawMetrics::from_rows(vec!["tp", "fp", "fn", "tn", "roc_auc"], values))
+}
+
+/// CBPE's labels under drawn calibration curves: `labels[d, i] = uniforms[d, i] < p_d(i)` with
+/// `p_d(i) = rates[d, lower_i] (1 - frac_i) + rates[d, upper_i] frac_i`, row `d` of `rates`
+/// (`draws x levels`) being draw `d`'s curve and `lower`, `upper`, `frac` each row's
+/// interpolation between two curve points (the numpy expression it replaces, operation by
+/// operation). `out` is `draws x n`; draws run in parallel.
+pub fn curve_labels(uniforms: &[f64], rates: &[f64], lower: &[u32], upper: &[u32], frac: &[f64], out: &mut [bool]) -> Result<()> {
+    let n = frac.len();
+    check_same_len("lower", lower.len(), "frac", n)?;
+    check_same_len("upper", upper.len(), "frac", n)?;
+    check_same_len("uniforms", uniforms.len(), "out", out.len())?;
+    if n == 0 || uniforms.is_empty() {
+        return Ok(());
+    }
+    let draws = uniforms.len() / n;
+    if draws * n != uniforms.len() || draws == 0 || rates.len() % draws != 0 {
+        return Err(StatsError::InvalidArgument(format!(
+            "`uniforms` ({} values) and `rates` ({} values) must hold the same number of rows, of {n} and of the curve's points",
+            uniforms.len(),
+            rates.len()
+        )));
+    }
+    let levels = rates.len() / draws;
+    if let Some(i) = lower.iter().chain(upper).position(|&v| v as usize >= levels) {
+        return Err(StatsError::InvalidArgument(format!("`lower` and `upper` must index the {levels} curve points, got one at position {i}")));
+    }
+    let keep: Vec<f64> = frac.iter().map(|f| 1.0 - f).collect();
+    out.par_chunks_exact_mut(n)
+        .zip(uniforms.par_chunks_exact(n))
+        .zip(rates.par_chunks_exact(levels))
+        .for_each(|((labels, u), curve)| {
+            for i in 0..n {
+                let p = curve[lower[i] as usize] * keep[i] + curve[upper[i] as usize] * frac[i];
+                labels[i] = u[i] < p;
+            }
+        });
+    Ok(())
 }
 
 /// Bootstrap multiplicities: row `d` of `out` (`draws x n`, zeroed by the caller) counts how
@@ -456,6 +519,16 @@ mod tests {
         assert!(multiplicities(&[0, -1], 1, 3, &mut got[..3]).is_err());
         assert!(multiplicities(&[0, 1], 1, 3, &mut got).is_err());
     }
+
+    #[test]
+    fn curve_labels_interpolate_each_draws_curve() {
+        let mut out = [false; 4];
+        // two draws, curves (0.2, 0.6) and (0.9, 1.0); rows at 1/4 and 1/2 of the way
+        curve_labels(&[0.25, 0.45, 0.9, 0.96], &[0.2, 0.6, 0.9, 1.0], &[0, 0], &[1, 1], &[0.25, 0.5], &mut out).unwrap();
+        assert_eq!(out, [LT_03, false, true, false]);
+        assert!(curve_labels(&[0.1, 0.1], &[0.2], &[0, 1], &[0, 0], &[0.0, 0.0], &mut out[..2]).is_err());
+    }
+    const LT_03: bool = 0.25 < 0.2 * 0.75 + 0.6 * 0.25;
 
     #[test]
     fn bad_inputs_are_errors() {
