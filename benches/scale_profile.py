@@ -1,4 +1,4 @@
-"""Profile a Parquet file or folder with ``driftline.baseline.suggest_baseline`` in batches and
+"""Profile a Parquet file or folder with ``driftline.suggest_baseline`` in batches and
 report rows, wall time, rows/s and peak memory.
 
 Peak memory is read two ways: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (the kernel's
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     import pyarrow as pa
 
     import driftline
-    from driftline.baseline import suggest_baseline
+    from driftline.data_quality.baseline import suggest_baseline
     from driftline.io import iter_batches
 
     if args.parquet_pre_buffer == "off":
@@ -142,12 +142,12 @@ def main(argv: list[str] | None = None) -> int:
             import pstats
 
             prof = cProfile.Profile()
-            baseline, profile = prof.runcall(run)
+            baseline = prof.runcall(run)
             prof.dump_stats(args.cprofile)
             pstats.Stats(str(args.cprofile), stream=sys.stderr).sort_stats("tottime").print_stats(15)
         else:
-            baseline, profile = run()
-        rows = profile.item_count
+            baseline = run()
+        rows = baseline.profile.item_count
         if args.out is not None:
             baseline.write(args.out)
     wall = time.perf_counter() - t0

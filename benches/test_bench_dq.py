@@ -67,8 +67,8 @@ import pyarrow as pa
 import pytest
 
 from benches import datagen
-from driftline.baseline import Baseline, suggest_baseline
-from driftline.monitor import MonitorRun, run_monitor
+from driftline.data_quality.baseline import Baseline, suggest_baseline
+from driftline.data_quality.monitor import MonitorRun, run_monitor
 from driftline.profile import Profile
 
 SIZES = [
@@ -221,14 +221,14 @@ def test_baseline(benchmark: Any, impl: str, rows: int) -> None:
         why = pytest.importorskip("whylogs", reason="whylogs is not installed (competitor benchmarks run from .venv-bench)")
         df = pandas_frame(rows, "reference")
         view = _run(benchmark, "dq-baseline", rows, impl, lambda: why.log(df).view())
-        check_whylogs_view(view, rows, driftline_baseline(rows)[1])
+        check_whylogs_view(view, rows, driftline_baseline(rows).profile)
         return
     if impl == "driftline":
         frame = polars_frame(rows, "reference")
-        _, profile = _run(benchmark, "dq-baseline", rows, impl, lambda: suggest_baseline(frame))
+        profile = _run(benchmark, "dq-baseline", rows, impl, lambda: suggest_baseline(frame)).profile
     else:
         path = parquet(rows, "reference")
-        _, profile = _run(benchmark, "dq-baseline", rows, impl, lambda: suggest_baseline(path, batch_rows=500_000))
+        profile = _run(benchmark, "dq-baseline", rows, impl, lambda: suggest_baseline(path, batch_rows=500_000)).profile
     check_driftline_profile(profile, rows)
 
 
@@ -236,13 +236,13 @@ def test_baseline(benchmark: Any, impl: str, rows: int) -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def driftline_baseline(rows: int) -> tuple[Baseline, Profile]:
+def driftline_baseline(rows: int) -> Baseline:
     return suggest_baseline(polars_frame(rows, "reference"))
 
 
 @functools.lru_cache(maxsize=1)
 def driftline_monitor(rows: int) -> MonitorRun:
-    return run_monitor(driftline_baseline(rows)[0], polars_frame(rows, "current"))
+    return run_monitor(driftline_baseline(rows), polars_frame(rows, "current"))
 
 
 def _tests(run: MonitorRun) -> dict[tuple[str, str], Any]:
@@ -364,8 +364,8 @@ def test_monitor(benchmark: Any, impl: str, rows: int) -> None:
         return
     ref_pl, cur_pl = polars_frame(rows, "reference"), polars_frame(rows, "current")
     if impl == "driftline":
-        baseline = driftline_baseline(rows)[0]
+        baseline = driftline_baseline(rows)
         run = _run(benchmark, "dq-monitor", rows, impl, lambda: run_monitor(baseline, cur_pl))
     else:
-        run = _run(benchmark, "dq-monitor", rows, impl, lambda: run_monitor(suggest_baseline(ref_pl)[0], cur_pl))
+        run = _run(benchmark, "dq-monitor", rows, impl, lambda: run_monitor(suggest_baseline(ref_pl), cur_pl))
     check_driftline_run(run)

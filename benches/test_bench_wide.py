@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from driftline.baseline import suggest_baseline
+from driftline.data_quality.baseline import suggest_baseline
 from driftline.errors import InvalidInputError
 
 WORDS = np.array(["red", "green", "blue", "amber"])
@@ -86,7 +86,9 @@ CASES = [
 def test_baseline_of_a_wide_csv(benchmark: Any, columns: int, rows: int) -> None:
     path = wide_csv(columns, rows)
     benchmark.extra_info.update(columns=columns, rows=rows)
-    baseline, profile = benchmark.pedantic(suggest_baseline, args=(path,), rounds=1, iterations=1)
+    baseline = benchmark.pedantic(suggest_baseline, args=(path,), rounds=1, iterations=1)
+    profile = baseline.profile
+    assert profile is not None
     features = baseline.statistics["features"]
     assert profile.item_count == rows and len(features) == columns == len(baseline.constraints["features"])
     for i in (0, 1, 5, columns // 2, columns - 1):

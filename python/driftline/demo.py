@@ -124,15 +124,15 @@ def run_demo(seed: int = 7, rows: int = 50_000) -> str:
 def run_scenario(out: Path, *, seed: int = 7, progress: bool | None = None) -> str:
     """Write the scenario under ``out/data``, the baseline under ``out/baseline`` and one
     monitoring run per hour under ``out/monitoring/yyyy/mm/dd/hh``; return the summary."""
-    from driftline.baseline import suggest_baseline
-    from driftline.monitor import MonitorRun, run_monitor
+    from driftline.data_quality.baseline import suggest_baseline
+    from driftline.data_quality.monitor import MonitorRun, run_monitor
     from driftline.scenario import write_scenario
 
     if progress is None:
         progress = sys.stderr.isatty()
     _check_demo_folder(Path(out))
     sc = write_scenario(out / "data", seed=seed)
-    baseline, _ = suggest_baseline(sc.train_path, has_header=False)
+    baseline = suggest_baseline(sc.train_path, has_header=False)
     baseline.write(out / "baseline")
     runs: list[tuple[int, MonitorRun]] = []
     for i, hour in enumerate(sc.hours):
@@ -202,7 +202,7 @@ def _clean_day_flags(clean: list[Any]) -> list[str]:
     """Every kind of flag raised on the clean days, each beside the rate the run promises: the
     constraint violations, the runs whose verdict (the default drift tests) lists a drifted
     feature, and each other drift test's flags per feature."""
-    from driftline.monitor import MonitorRun
+    from driftline.data_quality.monitor import MonitorRun
 
     runs: list[MonitorRun] = clean
     alpha = 0.05

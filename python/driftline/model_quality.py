@@ -1005,9 +1005,9 @@ class ModelQualityRun(Run):
 
 def _predictions(data: Any, start: datetime | None, end: datetime | None, on_bad_record: Literal["fail", "skip"],
                  position: Literal["START", "END"], has_header: bool, run: ModelQualityRun) -> tuple[pl.DataFrame, list[str]]:
-    from driftline.monitor import _is_capture
+    from driftline.io import is_capture
 
-    if isinstance(data, str | Path) and _is_capture(Path(data)):
+    if isinstance(data, str | Path) and is_capture(Path(data)):
         from driftline.io import read_capture
 
         with _counting_bad_records(run, "Captured data"):

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from driftline.baseline import DEFAULT_MONITORING_CONFIG, load_baseline, suggest_baseline
+from driftline.data_quality.baseline import DEFAULT_MONITORING_CONFIG, load_baseline, suggest_baseline
 from driftline.errors import InvalidInputError
 
 
@@ -30,7 +30,7 @@ def _frame(n: int = 2000, seed: int = 0) -> pl.DataFrame:
 
 def test_statistics_follow_sagemaker_schema() -> None:
     df = _frame()
-    baseline, _ = suggest_baseline(df)
+    baseline = suggest_baseline(df)
     doc = baseline.statistics
     assert doc["version"] == 0.0 and doc["dataset"] == {"item_count": 2000}
     f0 = doc["features"][0]
@@ -58,7 +58,7 @@ def test_statistics_follow_sagemaker_schema() -> None:
 
 def test_suggested_constraints() -> None:
     df = _frame()
-    baseline, _ = suggest_baseline(df)
+    baseline = suggest_baseline(df)
     feats = {f["name"]: f for f in baseline.constraints["features"]}
     assert feats["_c0"]["completeness"] == 1.0 and feats["_c0"]["num_constraints"] == {"is_non_negative": True}
     assert feats["_c1"]["inferred_type"] == "Integral"
@@ -73,8 +73,8 @@ def test_suggested_constraints() -> None:
 def test_written_baseline_round_trips_and_is_deterministic(tmp_path: Path) -> None:
     csv = tmp_path / "train.csv"
     _frame().write_csv(csv, include_header=False)
-    a, _ = suggest_baseline(csv, has_header=False, batch_rows=300)
-    b, _ = suggest_baseline(csv, has_header=False, batch_rows=300)
+    a = suggest_baseline(csv, has_header=False, batch_rows=300)
+    b = suggest_baseline(csv, has_header=False, batch_rows=300)
     a.write(tmp_path / "a")
     b.write(tmp_path / "b")
     for name in ("statistics.json", "constraints.json"):
@@ -89,9 +89,9 @@ def test_written_baseline_round_trips_and_is_deterministic(tmp_path: Path) -> No
 def test_batches_give_the_same_baseline_as_one_pass(tmp_path: Path) -> None:
     csv = tmp_path / "train.csv"
     _frame(5000).write_csv(csv)
-    one, _ = suggest_baseline(csv, batch_rows=10_000)
+    one = suggest_baseline(csv, batch_rows=10_000)
     seen: list[int] = []
-    many, _ = suggest_baseline(csv, batch_rows=700, progress=seen.append)
+    many = suggest_baseline(csv, batch_rows=700, progress=seen.append)
     assert seen == [min(700 * (i + 1), 5000) for i in range(len(seen))] and seen[-1] == 5000
     for f1, f2 in zip(one.statistics["features"], many.statistics["features"], strict=True):
         assert f1["inferred_type"] == f2["inferred_type"]
@@ -178,7 +178,7 @@ SAGEMAKER_STYLE_CONSTRAINTS = """{
 
 
 def test_a_sagemaker_style_baseline_works_like_ours(tmp_path: Path) -> None:
-    from driftline.monitor import run_monitor
+    from driftline.data_quality.monitor import run_monitor
 
     (tmp_path / "statistics.json").write_text(SAGEMAKER_STYLE_STATISTICS)
     (tmp_path / "constraints.json").write_text(SAGEMAKER_STYLE_CONSTRAINTS)
@@ -199,7 +199,7 @@ def test_bad_records_in_training_data(tmp_path: Path) -> None:
     csv.write_text("1.0,a\n2.0,b\n3.0\n4.0,a\n")
     with pytest.raises(InvalidInputError, match=r"train.csv line 3"):
         suggest_baseline(csv, has_header=False)
-    _, profile = suggest_baseline(csv, has_header=False, on_bad_record="skip")
+    profile = suggest_baseline(csv, has_header=False, on_bad_record="skip").profile
     assert profile.item_count == 3 and profile.bad_records == 1
 
 
@@ -218,7 +218,7 @@ def test_nan_text_counts_as_missing_like_empty_cells(tmp_path: Path) -> None:
         "empty": [v if i % 2 else "" for i, v in enumerate(values)],
         "inf": [v if i % 2 else ("inf" if i % 4 else "-Infinity") for i, v in enumerate(values)],
     })
-    baseline, _ = suggest_baseline(frame)
+    baseline = suggest_baseline(frame)
     stats = {f["name"]: f for f in baseline.statistics["features"]}
     for name in ("nan_text", "empty", "inf"):
         num = stats[name]["numerical_statistics"]
@@ -231,11 +231,11 @@ def test_nan_text_counts_as_missing_like_empty_cells(tmp_path: Path) -> None:
 
 
 def test_a_window_with_nan_text_fails_completeness_as_with_empty_cells(tmp_path: Path) -> None:
-    from driftline.monitor import run_monitor
+    from driftline.data_quality.monitor import run_monitor
 
     rng = np.random.default_rng(0)
     train = pl.DataFrame({"x": rng.normal(size=1000).astype(str)})
-    baseline, _ = suggest_baseline(train)
+    baseline = suggest_baseline(train)
     x = rng.normal(size=1000).astype(str)
     for missing in ("nan", "", "NaN", "inf"):
         window = pl.DataFrame({"x": np.where(np.arange(1000) % 2 == 0, missing, x)})
@@ -252,7 +252,7 @@ def test_a_window_with_nan_text_fails_completeness_as_with_empty_cells(tmp_path:
 @pytest.mark.parametrize("column", [["nan"] * 4, ["NaN", "", None, "inf"], [float("nan")] * 4])
 def test_an_all_nan_column_baselines_like_an_all_empty_one(column: list) -> None:
     frame = pl.DataFrame({"a": ["1", "2", "3", "4"], "b": pl.Series(column)})
-    baseline, _ = suggest_baseline(frame)
+    baseline = suggest_baseline(frame)
     b = _feature(baseline.statistics, "b")
     assert b["inferred_type"] == "Unknown"
     assert b["string_statistics"]["common"] == {"num_present": 0, "num_missing": 4}
@@ -264,7 +264,8 @@ def test_twenty_thousand_column_csv_baselines(tmp_path: Path) -> None:
     width = 20_000
     path = tmp_path / "wide.csv"
     path.write_text(",".join(f"f{i}" for i in range(width)) + "\n" + ",".join(str(i % 7) if i % 5 else "a" for i in range(width)) + "\n")
-    baseline, profile = suggest_baseline(path)
+    baseline = suggest_baseline(path)
+    profile = baseline.profile
     features = baseline.statistics["features"]
     assert [f["name"] for f in features] == [f"f{i}" for i in range(width)]
     assert features[3]["inferred_type"] == "Integral" and features[3]["numerical_statistics"]["sum"] == 3.0
@@ -286,7 +287,7 @@ def _write_pair(folder: Path, statistics: dict | None, constraints: dict | None)
 
 
 def _docs() -> tuple[dict, dict]:
-    baseline, _ = suggest_baseline(pl.DataFrame({"age": ["31", "45", "27", "52"], "city": ["a", "b", "a", "a"]}))
+    baseline = suggest_baseline(pl.DataFrame({"age": ["31", "45", "27", "52"], "city": ["a", "b", "a", "a"]}))
     return json.loads(json.dumps(baseline.statistics)), json.loads(json.dumps(baseline.constraints))
 
 
@@ -417,7 +418,7 @@ def test_write_takes_a_str_and_refuses_foreign_files_and_the_data_folder(tmp_pat
     data = tmp_path / "data"
     data.mkdir()
     (data / "train.csv").write_text("a,b\n1,x\n2,y\n")
-    baseline, _ = suggest_baseline(data)
+    baseline = suggest_baseline(data)
     out = str(tmp_path / "out")
     baseline.write(out)
     baseline.write(out)  # an earlier baseline's folder is replaced

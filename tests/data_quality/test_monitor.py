@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 import scipy.stats as ss
 
-from driftline.baseline import Baseline, suggest_baseline
-from driftline.monitor import ROBUST_C, run_monitor
+from driftline.data_quality.baseline import Baseline, suggest_baseline
+from driftline.data_quality import ROBUST_C, run_monitor
 from driftline.profile import Profile
 from driftline.stats import ks_sketch
 
@@ -32,7 +32,7 @@ def _data(n: int, seed: int, shift: float = 0.0, new_cat: float = 0.0, missing: 
 
 @pytest.fixture(scope="module")
 def baseline() -> Baseline:
-    return suggest_baseline(_data(5000, 0))[0]
+    return suggest_baseline(_data(5000, 0))
 
 
 def _checks(run_violations: list) -> set[tuple[str, str]]:  # type: ignore[type-arg]
@@ -122,7 +122,7 @@ def _capture_line(t: datetime, x: str, out: str = "0.5") -> str:
 def test_capture_windows_and_bad_records(tmp_path: Path) -> None:
     rng = np.random.default_rng(9)
     train = pl.DataFrame({"_c0": rng.uniform(0, 1, 2000).round(3).astype(str), "_c1": rng.normal(size=2000).round(3).astype(str)})
-    baseline, _ = suggest_baseline(train)
+    baseline = suggest_baseline(train)
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     hour = tmp_path / "cap" / "ep" / "AllTraffic" / "2026" / "01" / "01" / "00"
     hour.mkdir(parents=True)
@@ -205,7 +205,7 @@ def test_clean_windows_flag_at_the_stated_rate() -> None:
             "d": rng.choice(["p", "q"], n),
         })
 
-    base = suggest_baseline(sample(20_000))[0]
+    base = suggest_baseline(sample(20_000))
     reps, alpha = 300, 0.05
     flags: dict[str, list[int]] = {}
     flagged_runs = 0
@@ -235,7 +235,7 @@ def test_extreme_magnitudes_give_finite_rows_and_no_warnings(scale: float, recwa
     distance that overflows is left out, never written as null beside a verdict) and no numpy
     warning reaches the user."""
     rng = np.random.default_rng(5)
-    base = suggest_baseline(pl.DataFrame({"v": rng.uniform(-1, 1, 3000) * scale}))[0]
+    base = suggest_baseline(pl.DataFrame({"v": rng.uniform(-1, 1, 3000) * scale}))
     run = run_monitor(base, pl.DataFrame({"v": rng.uniform(-1, 1, 300) * scale}))
     assert run.status in ("Completed", "CompletedWithViolations"), run.reason
     assert run.drift and all(math.isfinite(t.statistic) and math.isfinite(t.threshold) for t in run.drift)

@@ -293,7 +293,7 @@ def test_sources_that_are_not_tables_or_paths(source: object, message: str) -> N
     ],
 )
 def test_json_lines_with_lists_or_objects_are_refused(tmp_path: Path, lines: list[str], message: str) -> None:
-    from driftline.baseline import suggest_baseline
+    from driftline.data_quality.baseline import suggest_baseline
     from driftline.io import iter_batches
 
     path = tmp_path / "nested.jsonl"
@@ -317,7 +317,7 @@ def test_a_later_block_with_lists_is_refused_too(tmp_path: Path) -> None:
 
 
 def test_in_memory_tables_with_nested_columns_are_refused() -> None:
-    from driftline.baseline import suggest_baseline
+    from driftline.data_quality.baseline import suggest_baseline
     from driftline.profile import Profile
 
     frame = pl.DataFrame({"a": [1, 2], "b": [[1, 2], [3]], "c": [{"x": 1}, {"x": 2}]})
@@ -330,10 +330,10 @@ def test_in_memory_tables_with_nested_columns_are_refused() -> None:
 
 
 def test_a_monitor_of_a_nested_json_lines_table_fails_naming_the_column(tmp_path: Path) -> None:
-    from driftline.baseline import suggest_baseline
-    from driftline.monitor import run_monitor
+    from driftline.data_quality.baseline import suggest_baseline
+    from driftline.data_quality.monitor import run_monitor
 
-    baseline, _ = suggest_baseline(pl.DataFrame({"a": ["1", "2"], "b": ["x", "y"]}))
+    baseline = suggest_baseline(pl.DataFrame({"a": ["1", "2"], "b": ["x", "y"]}))
     path = tmp_path / "window.jsonl"
     path.write_text('{"a": 1, "b": "x"}\n{"a": 2, "b": ["x"]}\n')
     run = run_monitor(baseline, path)

@@ -28,7 +28,7 @@ import sklearn.metrics as sk
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from driftline.baseline import write_json
+from driftline._outputs import write_json
 from driftline.errors import EmptyInputError, InvalidArgumentError, InvalidInputError
 from driftline.estimate import DLE, Estimate
 

@@ -29,14 +29,16 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from driftline._outputs import OutputFolder
-    from driftline.baseline import BASELINE_FILES, suggest_baseline
+    from driftline.data_quality.baseline import BASELINE_FILES, suggest_baseline
 
     OutputFolder(args.out, BASELINE_FILES, "baseline", inputs=[args.data], argument="--out")  # refused before the work
     with rows_progress() as progress:
-        baseline, profile = suggest_baseline(
+        baseline = suggest_baseline(
             args.data, has_header=not args.no_header, batch_rows=args.batch_rows, progress=progress,
             on_bad_record=args.on_bad_record,
         )
+    profile = baseline.profile
+    assert profile is not None  # a suggested baseline carries the profile it was made from
     baseline.write(args.out, argument="--out")
     print(f"baseline of {profile.item_count} rows, {len(profile.columns)} columns -> "
           f"{args.out / 'statistics.json'}, {args.out / 'constraints.json'}")

@@ -40,7 +40,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from driftline.monitor import run_monitor
+    from driftline.data_quality.monitor import run_monitor
 
     with rows_progress() as progress:
         result = run_monitor(

@@ -171,6 +171,7 @@ class Baseline:
     constraints: dict[str, Any]
     features: dict[str, BaselineFeature]
     source: Any = None
+    profile: Profile | None = None  # the profile a suggested baseline was made from (not kept by files)
 
     @property
     def item_count(self) -> int:
@@ -473,14 +474,15 @@ def suggest_baseline(
     exclude: tuple[str, ...] = (),
     progress: Callable[[int], None] | None = None,
     on_bad_record: Literal["fail", "skip"] = "fail",
-) -> tuple[Baseline, Profile]:
+) -> Baseline:
     """Profile ``data`` and suggest a baseline. ``data`` (``--data`` on the command line) is a
     CSV, Parquet or JSON Lines file or folder, or a list of them, read in batches (so inputs
     larger than memory work), or an in-memory Polars, pandas or PyArrow table. Data without
     rows is refused (:class:`InvalidInputError`: a baseline of nothing would pass every later
     window), as SageMaker's baseline job fails on it. ``progress`` is called with the rows read
     so far after every batch. Bad records fail the build (``on_bad_record="fail"``, the error
-    names the file and line) or are skipped and counted in the profile's ``bad_records``."""
+    names the file and line) or are skipped and counted in the profile's ``bad_records``.
+    Returns the :class:`Baseline`, which carries the profile it was made from (``.profile``)."""
     from driftline.io import iter_batches
 
     paths = isinstance(data, str | os.PathLike) or (
@@ -504,4 +506,5 @@ def suggest_baseline(
     stats_doc = statistics_json(profile)
     cons_doc = suggest_constraints(profile)
     source = data if isinstance(data, str | os.PathLike) else None
-    return Baseline(stats_doc, cons_doc, _features_from(stats_doc, cons_doc, "statistics.json", "constraints.json", trusted=True), source), profile
+    return Baseline(stats_doc, cons_doc, _features_from(stats_doc, cons_doc, "statistics.json", "constraints.json", trusted=True), source,
+                    profile)

@@ -5,7 +5,8 @@ JSON Lines or memory (:func:`read_table`), and files larger than memory in batch
 
 from __future__ import annotations
 
-from driftline.io.capture import METADATA_COLUMNS, Capture, OutputColumnsPosition, read_capture
+from driftline.io._layout import check_window, to_utc
+from driftline.io.capture import METADATA_COLUMNS, Capture, OutputColumnsPosition, is_capture, read_capture
 from driftline.io.records import BAD_KINDS, BadKind, BadRecord, BadRecords, OnBadRecord
 from driftline.io.tables import Batches, Table, TableFormat, iter_batches, read_table
 
@@ -21,7 +22,10 @@ __all__ = [
     "OutputColumnsPosition",
     "Table",
     "TableFormat",
+    "check_window",
+    "is_capture",
     "iter_batches",
     "read_capture",
     "read_table",
+    "to_utc",
 ]

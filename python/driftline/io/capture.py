@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+from pathlib import Path
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -563,3 +564,16 @@ def _columns(positional: pl.DataFrame, names: list[str]) -> pl.DataFrame:
         "_inst",
         *[pl.col("values").list.get(i, null_on_oob=True).alias(n) for i, n in enumerate(names)],
     )
+
+
+def is_capture(source: Path) -> bool:
+    """Whether ``source`` (a file or folder) holds SageMaker data capture: a folder with JSON
+    Lines files, or a JSON Lines file whose first records carry ``captureData`` or
+    ``eventMetadata`` (a table in JSON Lines does not)."""
+    if source.is_dir():
+        return any(p.suffix == ".jsonl" for p in source.rglob("*.jsonl"))
+    if source.suffix == ".jsonl":
+        with open(source, encoding="utf-8", errors="replace") as f:
+            head = f.read(4096)
+        return "captureData" in head or "eventMetadata" in head
+    return False
