@@ -35,7 +35,7 @@ from driftline.data_quality.baseline import Baseline, load_baseline, statistics_
 from driftline.data_quality.checks import NUMERIC, run_checks
 from driftline.data_quality.drift import DriftTest, drift_table
 from driftline.errors import DriftlineError, InvalidArgumentError
-from driftline.io import check_window, is_capture, to_utc
+from driftline.io import check_window, read_window, to_utc
 from driftline.profile import Profile
 from driftline.runs import Run, execute
 
@@ -217,30 +217,17 @@ def _profile_window(
     """Profile of the window, and its raw numeric values when the window is held in memory
     (capture windows and in-memory tables). A table on disk streams through in batches, so
     it may be larger than memory; its drift table then bins with the window's sketch."""
-    from driftline.io import METADATA_COLUMNS, iter_batches, read_capture
-
+    window = read_window(data, start=run.start, end=run.end, on_bad_record=on_bad_record, has_header=has_header,
+                         output_columns_position=position, batch_rows=batch_rows)
     current = Profile()
-    if isinstance(data, str | Path) and is_capture(Path(data)):
-        cap = read_capture(data, start=run.start, end=run.end, on_bad_record=on_bad_record, output_columns_position=position)
-        frame = _positional(cap.frame.drop([c for c in METADATA_COLUMNS if c in cap.frame.columns]), base)
-        run.bad_records, run.bad_records_summary = cap.bad_records.total, cap.bad_records.summary() if cap.bad_records.total else ""
+    raw: dict[str, np.ndarray] = {}
+    for frame in window.frames():
+        frame = _positional(frame.drop(window.metadata_columns), base)
         current.update(frame)
+        if window.in_memory:
+            raw = _numeric_values(frame, numeric)
         if progress is not None:
             progress(current.item_count)
-        return current, _numeric_values(frame, numeric)
-    if isinstance(data, str | Path):
-        batches = iter_batches(data, batch_rows=batch_rows, has_header=has_header, on_bad_record=on_bad_record)
-        for batch in batches:
-            current.update(_positional(batch, base))
-            if progress is not None:
-                progress(current.item_count)
-        bad = batches.bad_records
-        run.bad_records, run.bad_records_summary = bad.total, bad.summary() if bad.total else ""
-        return current, {}
-    from driftline.io import read_table
-
-    table = read_table(data, has_header=has_header, on_bad_record=on_bad_record)
-    frame = _positional(table.frame, base)
-    current.update(frame)
-    return current, _numeric_values(frame, numeric)
-
+    bad = window.bad_records
+    run.bad_records, run.bad_records_summary = bad.total, bad.summary() if bad.total else ""
+    return current, raw

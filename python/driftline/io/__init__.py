@@ -9,6 +9,7 @@ from driftline.io._layout import check_window, to_utc
 from driftline.io.capture import METADATA_COLUMNS, Capture, OutputColumnsPosition, is_capture, read_capture
 from driftline.io.records import BAD_KINDS, BadKind, BadRecord, BadRecords, OnBadRecord
 from driftline.io.tables import Batches, Table, TableFormat, iter_batches, read_table
+from driftline.io.window import Window, read_window
 
 __all__ = [
     "BAD_KINDS",
@@ -22,10 +23,12 @@ __all__ = [
     "OutputColumnsPosition",
     "Table",
     "TableFormat",
+    "Window",
     "check_window",
     "is_capture",
     "iter_batches",
     "read_capture",
     "read_table",
+    "read_window",
     "to_utc",
 ]
