@@ -233,6 +233,9 @@ def label_draw_metrics(
     labels: npt.NDArray[np.bool_], y_pred: npt.NDArray[np.bool_], score_group: npt.NDArray[np.uint32]
 ) -> tuple[list[str], npt.NDArray[np.float64]]: ...
 
+# --- fdr.rs ---
+def false_discovery_control(ps: npt.NDArray[np.float64], method: str = "bh") -> npt.NDArray[np.float64]: ...
+
 # --- isotonic.rs ---
 def isotonic_fit(
     x: npt.NDArray[np.float64],

@@ -24,6 +24,7 @@ from driftline.stats._distance import (
     psi,
     total_variation,
 )
+from driftline.stats._fdr import false_discovery_control
 from driftline.stats._kll import KllSketch, KsSketchResult, ks_sketch
 from driftline.stats._ks import KstestResult, ks_2samp
 from driftline.stats._ndcg import ndcg
@@ -38,6 +39,7 @@ __all__ = [
     "chisquare",
     "count_categories",
     "energy_distance",
+    "false_discovery_control",
     "g_test",
     "hellinger",
     "histogram",

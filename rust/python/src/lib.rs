@@ -6,6 +6,7 @@ mod chisq;
 mod convert;
 mod distance;
 mod errors;
+mod fdr;
 mod hist;
 mod isotonic;
 mod kll;
@@ -27,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     kll::register(m)?;
     chisq::register(m)?;
     ndcg::register(m)?;
+    fdr::register(m)?;
     wasserstein::register(m)?;
     isotonic::register(m)?;
     Ok(())

@@ -1,5 +1,6 @@
 //! Two-sample tests and distances.
 pub mod distance;
+pub mod fdr;
 pub mod ks;
 pub mod kstwo;
 pub mod ndcg;
