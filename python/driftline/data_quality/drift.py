@@ -77,18 +77,6 @@ def _wasserstein_from_sketches(a: Any, b: Any, grid: int = 1000) -> float:
         return float(np.mean(np.abs(a.quantiles(q) - b.quantiles(q))))
 
 
-def _bh(pvalues: list[float]) -> list[float]:
-    """Benjamini-Hochberg adjusted p-values (step-up, monotone)."""
-    p = np.asarray(pvalues, dtype=np.float64)
-    n = len(p)
-    order = np.argsort(p, kind="stable")
-    adj = p[order] * n / np.arange(1, n + 1)
-    adj = np.minimum.accumulate(adj[::-1])[::-1]
-    out = np.empty(n)
-    out[order] = np.clip(adj, 0, 1)
-    return out.tolist()
-
-
 @functools.lru_cache(maxsize=1024)
 def _chi2_isf(alpha: float, dof: int) -> float:
     """The upper-``alpha`` quantile of chi-square(``dof``), by bisection on the core's survival
@@ -232,7 +220,7 @@ def drift_table(
     if fdr:
         tested = [r for r in rows if r.pvalue is not None]
         if tested:
-            for r, adj in zip(tested, _bh([r.pvalue for r in tested if r.pvalue is not None]), strict=True):
+            for r, adj in zip(tested, stats.false_discovery_control([r.pvalue for r in tested if r.pvalue is not None], method="bh").tolist(), strict=True):
                 r.pvalue_adjusted = adj
                 r.drift = adj < r.threshold
     return rows
