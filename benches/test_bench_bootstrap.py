@@ -18,7 +18,8 @@ import polars as pl
 import pytest
 
 from driftline.estimate import CBPE
-from driftline.model_quality import _bootstrap, _encode, _normalize_labels
+from driftline.model_quality.outputs import _normalize_labels
+from driftline.model_quality.statistics import _bootstrap, _encode
 
 N = 10**5
 RESAMPLES = 200

@@ -19,9 +19,6 @@ from hypothesis import strategies as st
 
 from driftline.cli import main
 from driftline.model_quality import (
-    _encode,
-    _normalize_labels,
-    _weighted_scalars,
     check_constraints,
     load_model_quality_baseline,
     model_quality_statistics,
@@ -29,6 +26,8 @@ from driftline.model_quality import (
     suggest_constraints,
     suggest_model_quality_baseline,
 )
+from driftline.model_quality.outputs import _normalize_labels
+from driftline.model_quality.statistics import _encode, _weighted_scalars
 
 T0 = datetime(2024, 3, 1, 10, tzinfo=UTC)
 # Values come from driftline.metrics, which follows scikit-learn operation by operation: 1e-12.
@@ -416,7 +415,7 @@ def test_numeric_labels_written_differently_are_one_class_and_bad_labels_are_nam
 
 
 def test_large_windows_bootstrap_a_subsample_with_rescaled_intervals(monkeypatch: pytest.MonkeyPatch) -> None:
-    import driftline.model_quality as mq
+    import driftline.model_quality.statistics as mq
 
     y, s, p = _binary(8000, 9)
     full = model_quality_statistics(y, p, "BinaryClassification", y_score=s, seed=1)["binary_classification_metrics"]

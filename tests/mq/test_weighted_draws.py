@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from driftline import _core
 from driftline import estimate as est
 from driftline.errors import InvalidArgumentError
-from driftline.model_quality import _encode, _Encoded, _normalize_labels, _weighted_scalars, _weights_chunks
+from driftline.model_quality.outputs import _normalize_labels
+from driftline.model_quality.statistics import _encode, _Encoded, _weighted_scalars, _weights_chunks
 
 REL = 1e-12
 
