@@ -37,10 +37,10 @@ What the interval means: **if the reference calibration still holds on the analy
 probability of the positive class given the score has not changed: covariate shift allowed, no
 concept drift), the realised metric falls in ``[lower, upper]`` with about 95 % probability. It
 covers the sampling of labels given the scores and the calibration's own sampling error, and it
-says nothing when the concept drifts: then the estimate is simply wrong (tests/mq/test_cbpe.py
+says nothing when the concept drifts: then the estimate is simply wrong (tests/model_quality/test_cbpe.py
 shows both). Nor does it hold the bias of an isotonic calibration fitted on a finite reference,
 which makes the estimated AUC too high, more so as the scores shift: measured on the simulation
-of tests/mq/test_cbpe.py (windows of 5,000 rows, 40 references per cell) +0.010 / +0.018 /
+of tests/model_quality/test_cbpe.py (windows of 5,000 rows, 40 references per cell) +0.010 / +0.018 /
 +0.036 with 500 reference rows at shifts mu = 0 / 1 / 2, +0.003 / +0.007 / +0.023 with 5,000,
 +0.001 / +0.000 / +0.004 with 100,000 (accuracy and F1 within 0.01); README, "Before the labels
 arrive", gives the coverage. A calibration restored from a version-1 document has no block counts: its interval holds
@@ -579,13 +579,13 @@ class DLE:
     What the interval covers: the sampling of the window's errors and the error of loss models
     fitted on a finite reference, **if the ridge basis holds the true loss function** and
     ``E[loss | features, ŷ]`` has not changed (covariate shift allowed, no concept drift). Measured
-    on the simulation of tests/mq/test_dle.py (x shifted from N(-1.5, 1) to N(1.5, 1), 40
+    on the simulation of tests/model_quality/test_dle.py (x shifted from N(-1.5, 1) to N(1.5, 1), 40
     references x 7 shifts): 95 % intervals covered the realised MAE in 98 % and the RMSE in 94 %
     of windows of 20,000 rows with a 5,000-row reference (36 % and 39 % without the model's
     error, as in version 1), 96 % / 92 % of 2,000-row windows with a 20,000-row reference. It
     does not cover a loss function the basis cannot express (e.g. past the reference's range,
     where the design is clipped), and under concept drift the estimate is simply wrong
-    (tests/mq/test_dle.py shows both). A version-1 document has no model error: its interval
+    (tests/model_quality/test_dle.py shows both). A version-1 document has no model error: its interval
     holds the window's sampling only.
 
     On its own reference the estimates equal the realised MAE and MSE up to rounding, whenever no
