@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from sklearn.isotonic import IsotonicRegression
 
 from driftline import _core
-from driftline import estimate as est
+from driftline.estimate import cbpe as est
 from driftline.errors import (
     EmptyInputError,
     InvalidArgumentError,

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from driftline import _core
-from driftline import estimate as est
+from driftline.estimate import cbpe as est
 from driftline.errors import InvalidArgumentError
 from driftline.model_quality.outputs import _normalize_labels
 from driftline.model_quality.statistics import _encode, _Encoded, _weighted_scalars, _weights_chunks
