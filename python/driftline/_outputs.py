@@ -11,6 +11,7 @@ folder inside the output folder and renamed into place only when all of them are
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -20,7 +21,13 @@ from typing import Any
 
 from driftline.errors import InvalidArgumentError
 
-__all__ = ["OutputFolder", "write_json"]
+__all__ = ["OutputFolder", "finite_or_none", "write_json"]
+
+
+def finite_or_none(x: float | None) -> float | None:
+    """A number for a JSON document: ``None`` (``null``) for a missing or non-finite value, since
+    JSON has no NaN or infinity."""
+    return None if x is None or not math.isfinite(x) else float(x)
 
 
 def write_json(path: Path, obj: Any) -> None:

@@ -52,7 +52,7 @@ def iso_time(text: str) -> str:
     """An argparse type: an ISO-8601 time (UTC when it has no offset), checked here so a typo is a
     usage error that names the flag."""
     from driftline.errors import InvalidArgumentError
-    from driftline.io._layout import to_utc
+    from driftline.io import to_utc
 
     try:
         to_utc(text, "time")

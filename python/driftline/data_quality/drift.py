@@ -13,8 +13,16 @@ from typing import Any
 import numpy as np
 
 from driftline import stats
+from driftline._outputs import finite_or_none
 from driftline.data_quality.baseline import Baseline, BaselineFeature
-from driftline.data_quality.checks import NUMERIC, ROBUST_C, frequencies, kll_linf, robust_correction, threshold
+from driftline.data_quality.checks import (
+    NUMERIC,
+    ROBUST_C,
+    frequencies,
+    kll_linf,
+    robust_correction,
+    threshold,
+)
 from driftline.profile import ColumnProfile, Profile
 
 __all__ = ["DriftTest", "drift_table"]
@@ -33,15 +41,12 @@ class DriftTest:
     pvalue_adjusted: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        def num(x: float | None) -> float | None:
-            return None if x is None or not math.isfinite(x) else float(x)
-
         return {
             "feature": self.feature,
             "test": self.test,
-            "statistic": num(self.statistic),
-            "pvalue": num(self.pvalue),
-            "pvalue_adjusted": num(self.pvalue_adjusted),
+            "statistic": finite_or_none(self.statistic),
+            "pvalue": finite_or_none(self.pvalue),
+            "pvalue_adjusted": finite_or_none(self.pvalue_adjusted),
             "threshold": self.threshold,
             "drift": bool(self.drift),
             "default": bool(self.default),

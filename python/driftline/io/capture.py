@@ -29,10 +29,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
-from pathlib import Path
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 import polars as pl

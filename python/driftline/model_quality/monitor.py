@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from typing import Any, Literal, cast
 
 import polars as pl
 
-from driftline._outputs import OutputFolder
+from driftline._outputs import OutputFolder, finite_or_none
 from driftline.errors import (
     BadRecordError,
     DriftlineError,
@@ -182,7 +181,7 @@ def run_model_quality_monitor(
     Otherwise never raises for bad data: the run is Failed with its reason, and a failed run
     leaves only its own files (``monitoring_run.json``, with the merge report and the estimates
     when it got that far)."""
-    from driftline.io._layout import to_utc
+    from driftline.io import to_utc
 
     # arguments first: refused with an exception, before anything is read or written
     _check_resampling(bootstrap, seed)
@@ -365,11 +364,7 @@ def _add_realised(estimated: dict[str, dict[str, Any]], statistics: dict[str, An
     _, scalars = _scalars(statistics)
     for name, entry in estimated.items():
         if name in scalars:
-            entry["realised"] = _json_or_none(_as_float(scalars[name]["value"]))
-
-
-def _json_or_none(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
+            entry["realised"] = finite_or_none(_as_float(scalars[name]["value"]))
 
 
 def _estimated_violations(estimated: dict[str, dict[str, Any]], constraints: dict[str, Any]) -> list[MetricViolation]:

@@ -32,7 +32,7 @@ def parse_offset(text: str, name: str = "time offset") -> timedelta:
 def analysis_window(run_time: datetime | str, start_offset: str, end_offset: str) -> tuple[datetime, datetime]:
     """``[run_time + start_offset, run_time + end_offset)``: a job at 2020-01-09T13:00 with
     ``-P8D`` / ``-P1D`` analyses 2020-01-01T13:00 to 2020-01-08T13:00."""
-    from driftline.io._layout import to_utc
+    from driftline.io import to_utc
 
     t = to_utc(run_time, "run_time")
     assert t is not None
