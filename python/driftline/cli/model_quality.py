@@ -105,8 +105,7 @@ def run_baseline(args: argparse.Namespace) -> int:
         dle_features=[f.strip() for f in args.dle_features.split(",") if f.strip()],
     )
     written = base.write(args.out, inputs=[args.data])
-    rows = (base.statistics or {}).get("dataset", {}).get("item_count", "?")
-    print(f"{base.problem_type} baseline of {rows} rows -> {args.out}: {', '.join(written)}")
+    print(f"{base.problem_type} baseline of {base.item_count} rows -> {args.out}: {', '.join(written)}")
     return 0
 
 

@@ -49,6 +49,13 @@ class ModelQualityBaseline:
     # SageMaker-written baseline, which does not record it: runs then use SageMaker's 0.5)
     probability_threshold: float | None = None
 
+    @property
+    def item_count(self) -> int | None:
+        """Rows the baseline's statistics were computed on (None when it has no statistics.json)."""
+        if self.statistics is None:
+            return None
+        return int(self.statistics.get("dataset", {}).get("item_count", 0))
+
     def files(self) -> dict[str, Any]:
         """The baseline's files (name -> JSON document): SageMaker's ``statistics.json`` and
         ``constraints.json``, driftline's ``cbpe.json`` / ``dle.json`` and ``model_quality.json``
