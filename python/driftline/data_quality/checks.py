@@ -16,6 +16,7 @@ import numpy as np
 
 from driftline import stats
 from driftline.data_quality.baseline import Baseline, BaselineFeature
+from driftline.formats.sagemaker import FeatureViolation
 from driftline.profile import ColumnProfile, Profile
 
 __all__ = ["NUMERIC", "ROBUST_C", "Violation", "robust_correction", "run_checks"]
@@ -36,7 +37,7 @@ class Violation:
     constraint_check_type: str
     description: str
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> FeatureViolation:
         return {"feature_name": self.feature_name, "constraint_check_type": self.constraint_check_type, "description": self.description}
 
 

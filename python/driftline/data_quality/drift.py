@@ -23,6 +23,7 @@ from driftline.data_quality.checks import (
     robust_correction,
     threshold,
 )
+from driftline.formats.sagemaker import DriftRow
 from driftline.profile import ColumnProfile, Profile
 
 __all__ = ["DriftTest", "drift_table"]
@@ -40,7 +41,7 @@ class DriftTest:
     note: str = ""
     pvalue_adjusted: float | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> DriftRow:
         return {
             "feature": self.feature,
             "test": self.test,

@@ -35,6 +35,7 @@ from driftline.data_quality.baseline import Baseline, load_baseline, statistics_
 from driftline.data_quality.checks import NUMERIC, run_checks
 from driftline.data_quality.drift import DriftTest, drift_table
 from driftline.errors import DriftlineError, InvalidArgumentError
+from driftline.formats.sagemaker import CloudWatchMetric
 from driftline.io import check_window, read_window, to_utc
 from driftline.profile import Profile
 from driftline.runs import Run, execute
@@ -49,7 +50,7 @@ class MonitorRun(Run):
     the CloudWatch-equivalent metrics."""
 
     drift: list[DriftTest] = field(default_factory=list)
-    metrics: list[dict[str, Any]] = field(default_factory=list)
+    metrics: list[CloudWatchMetric] = field(default_factory=list)
     statistics: dict[str, Any] = field(default_factory=dict)
     item_count: int = 0
     dataset_drift: bool = False
@@ -102,10 +103,10 @@ def _positional(frame: pl.DataFrame, baseline: Baseline) -> pl.DataFrame:
         return frame.rename({c: names[i] for i, c in enumerate(cols) if i < len(names)})
     return frame
 
-def _metrics(current: Profile, drift_values: dict[str, float], emit: bool) -> list[dict[str, Any]]:
+def _metrics(current: Profile, drift_values: dict[str, float], emit: bool) -> list[CloudWatchMetric]:
     if not emit:
         return []
-    out: list[dict[str, Any]] = []
+    out: list[CloudWatchMetric] = []
     for name, col in current.columns.items():
         if col.moments is not None and col.moments.count:
             m = col.moments

@@ -11,6 +11,7 @@ from driftline.errors import (
     InvalidArgumentError,
     InvalidInputError,
 )
+from driftline.formats.sagemaker import MetricViolationDoc
 from driftline.model_quality._common import (
     _LOWER_IS_BETTER,
     _SECTION,
@@ -78,7 +79,7 @@ class MetricViolation:
     constraint_check_type: str
     description: str
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> MetricViolationDoc:
         return {"constraint_check_type": self.constraint_check_type, "description": self.description, "metric_name": self.metric_name}
 
 

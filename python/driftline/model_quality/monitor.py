@@ -18,6 +18,7 @@ from driftline.errors import (
     InvalidArgumentError,
     InvalidInputError,
 )
+from driftline.formats.sagemaker import CloudWatchMetric
 from driftline.model_quality._common import (
     _FLAGS,
     _SECTION,
@@ -58,7 +59,7 @@ class ModelQualityRun(Run):
     estimated_violations: list[MetricViolation] = field(default_factory=list)
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)
     segment_by: str | None = None
-    metrics: list[dict[str, Any]] = field(default_factory=list)
+    metrics: list[CloudWatchMetric] = field(default_factory=list)
     estimate_method: str = ""  # "CBPE" or "DLE" when the run estimated performance
     estimate_reference_rows: int | None = None  # labelled rows the estimator was fitted on
     estimate_interval: tuple[str, str] = ("", "")  # what the estimates' intervals cover, and what not
@@ -390,7 +391,7 @@ def _segments(done: pl.DataFrame, y_true: pl.Series, by: str, problem: str, posi
     return out
 
 
-def _cloudwatch(statistics: dict[str, Any]) -> list[dict[str, Any]]:
+def _cloudwatch(statistics: dict[str, Any]) -> list[CloudWatchMetric]:
     """Every scalar metric of the statistics file, as the CloudWatch metrics SageMaker emits."""
     _, scalars = _scalars(statistics)
     return [{"MetricName": k, "Value": v["value"]} for k, v in scalars.items() if isinstance(v["value"], float)]
