@@ -2,7 +2,8 @@
 rust/core/src/metrics/draws.rs).
 
 One group per problem: ``_bootstrap`` of 200 resamples (weights drawn and metrics of every
-draw), and ``CBPE.estimate`` with 400 simulations. Run with ``.venv/bin/python -m pytest
+draw) beside the former numpy code (a Python loop over resamples; without the final quantiles),
+and ``CBPE.estimate`` with 400 simulations. Run with ``.venv/bin/python -m pytest
 benches/test_bench_bootstrap.py --benchmark-enable --benchmark-only --benchmark-group-by=group
 --benchmark-columns=min,median,rounds -p no:cacheprovider``.
 """
@@ -19,7 +20,7 @@ import pytest
 
 from driftline.estimate import CBPE
 from driftline.model_quality.outputs import _normalize_labels
-from driftline.model_quality.statistics import _bootstrap, _encode
+from driftline.model_quality.statistics import BOOTSTRAP_CHUNK_VALUES, _bootstrap, _encode
 
 N = 10**5
 RESAMPLES = 200
@@ -39,12 +40,32 @@ def _encoded(problem: str) -> Any:
     return _encode(problem, t, p, score, None, [str(c) for c in range(k)])
 
 
+def _numpy_draws(enc: Any, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The former bootstrap draws: weights by a Python loop of bincounts, metrics by the former
+    numpy code (tests/model_quality/test_weighted_draws.py keeps it as the reference)."""
+    from tests.model_quality.test_weighted_draws import reference_weighted_scalars
+
+    parts: dict[str, list[np.ndarray]] = {}
+    per_chunk = max(1, min(RESAMPLES, BOOTSTRAP_CHUNK_VALUES // enc.n))
+    for start in range(0, RESAMPLES, per_chunk):
+        d = min(per_chunk, RESAMPLES - start)
+        w = np.stack([np.bincount(rng.integers(0, enc.n, enc.n), minlength=enc.n) for _ in range(d)]).astype(np.float64)
+        for k, v in reference_weighted_scalars(enc, w).items():
+            parts.setdefault(k, []).append(v)
+    return {k: np.concatenate(v) for k, v in parts.items()}
+
+
 @pytest.mark.parametrize("problem", ["BinaryClassification", "MulticlassClassification", "Regression"])
-def test_bootstrap(benchmark: Any, problem: str) -> None:
+@pytest.mark.parametrize("impl", ["driftline", "numpy-reference"])
+def test_bootstrap(benchmark: Any, problem: str, impl: str) -> None:
     benchmark.group = f"bootstrap-{problem}-n=1e5-200"
     enc = _encoded(problem)
-    out = benchmark(lambda: _bootstrap(enc, RESAMPLES, 0.95, np.random.default_rng(0), {}))
-    assert out == {}  # no values given: the intervals are computed and then left out
+    if impl == "driftline":
+        out = benchmark(lambda: _bootstrap(enc, RESAMPLES, 0.95, np.random.default_rng(0), {}))
+        assert out == {}  # no values given: the intervals are computed and then left out
+    else:
+        draws = benchmark(lambda: _numpy_draws(enc, np.random.default_rng(0)))
+        assert all(len(v) == RESAMPLES for v in draws.values())
 
 
 def test_bootstrap_intervals(benchmark: Any) -> None:

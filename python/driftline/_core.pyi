@@ -214,14 +214,17 @@ def weighted_classification_metrics(
     y_true: npt.NDArray[np.uint32],
     y_pred: npt.NDArray[np.uint32],
     n_classes: int,
-    weights: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64] | None = None,
     positive: int | None = None,
     score_group: npt.NDArray[np.uint32] | None = None,
+    resamples: npt.NDArray[np.int64] | None = None,
 ) -> tuple[list[str], npt.NDArray[np.float64]]: ...
 def weighted_regression_metrics(
-    y_true: npt.NDArray[np.float64], y_pred: npt.NDArray[np.float64], weights: npt.NDArray[np.float64]
+    y_true: npt.NDArray[np.float64],
+    y_pred: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64] | None = None,
+    resamples: npt.NDArray[np.int64] | None = None,
 ) -> tuple[list[str], npt.NDArray[np.float64]]: ...
-def resample_multiplicities(indices: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.float64]: ...
 def curve_labels(
     uniforms: npt.NDArray[np.float64],
     rates: npt.NDArray[np.float64],

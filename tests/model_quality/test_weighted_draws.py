@@ -24,7 +24,7 @@ from driftline import _core
 from driftline.estimate import cbpe as est
 from driftline.errors import InvalidArgumentError
 from driftline.model_quality.outputs import _normalize_labels
-from driftline.model_quality.statistics import _encode, _Encoded, _weighted_scalars, _weights_chunks
+from driftline.model_quality.statistics import _encode, _Encoded, _weighted_scalars
 
 REL = 1e-12
 
@@ -192,11 +192,16 @@ def test_regression_equals_the_numpy_reference(values: list[tuple[float, float]]
     _assert_equal(got, want, exact=False, scale={"r2": float(amp.max(initial=1.0)) * 4})
 
 
-def test_bootstrap_weights_read_the_stream_as_one_call_per_resample() -> None:
+def _former_bootstrap_weights(n: int, draws: int, rng: np.random.Generator) -> npt.NDArray[np.float64]:
+    return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(draws)]).astype(np.float64)
+
+
+def test_resamples_read_the_stream_as_one_call_per_resample() -> None:
     for n in (1, 7, 1000):
+        enc = _classification("BinaryClassification", [i % 2 for i in range(n)], [i % 3 % 2 for i in range(n)], None)
         a, b = np.random.default_rng(5), np.random.default_rng(5)
-        old = np.stack([np.bincount(a.integers(0, n, n), minlength=n) for _ in range(9)]).astype(np.float64)
-        np.testing.assert_array_equal(_weights_chunks(n, 9, "bootstrap", b), old)
+        want = reference_weighted_scalars(enc, _former_bootstrap_weights(n, 9, a))
+        _assert_equal(_weighted_scalars(enc, resamples=b.integers(0, n, (9, n))), want, exact=True)
         assert a.random() == b.random()  # the generator is left in the same state
 
 
@@ -207,8 +212,10 @@ def test_large_draws_equal_the_reference_bit_for_bit() -> None:
     scores = np.round(rng.random(n) * 0.6 + 0.3 * y, 3)
     pred = (scores > 0.5).astype(int)
     enc = _classification("BinaryClassification", list(y), list(pred), list(scores))
-    w = _weights_chunks(n, 12, "bootstrap", rng)
+    idx = rng.integers(0, n, (12, n))
+    w = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(np.float64)
     _assert_equal(_weighted_scalars(enc, w), reference_weighted_scalars(enc, w), exact=True)
+    _assert_equal(_weighted_scalars(enc, resamples=idx), reference_weighted_scalars(enc, w), exact=True)
     k = rng.integers(0, 7, n)
     enc = _classification("MulticlassClassification", list(k), list(np.where(rng.random(n) < 0.6, k, rng.integers(0, 7, n))), None)
     _assert_equal(_weighted_scalars(enc, w), reference_weighted_scalars(enc, w), exact=True)
@@ -224,6 +231,10 @@ def test_kernel_arguments_are_checked() -> None:
         _core.weighted_classification_metrics(codes, codes, 2, np.ones((1, 2)), positive=2)
     with pytest.raises(Exception, match="weights"):
         _core.weighted_regression_metrics(np.zeros(2), np.zeros(2), np.array([[1.0, -1.0]]))
+    with pytest.raises(InvalidArgumentError, match="resamples"):
+        _core.weighted_regression_metrics(np.zeros(2), np.zeros(2), resamples=np.array([[0, 2]]))
+    with pytest.raises(InvalidArgumentError, match="exactly one"):
+        _core.weighted_regression_metrics(np.zeros(2), np.zeros(2))
     names, values = _core.weighted_regression_metrics(np.zeros(2), np.zeros(2), np.ones((0, 2)))
     assert names == ["mae", "mse", "rmse", "r2"] and values.shape == (4, 0)
     assert math.isnan(_core.weighted_classification_metrics(codes, codes, 2, np.zeros((1, 2)), positive=1)[1][3][0])

@@ -81,31 +81,33 @@ def _label_order(v: str) -> tuple[int, float, str]:
         return (1, 0.0, v)
 
 
-def _weighted_scalars(enc: _Encoded, w: npt.NDArray[np.float64]) -> dict[str, npt.NDArray[np.float64]]:
-    """Scalar metrics for each row of weights ``w`` (shape ``(draws, n)``): the same formulas as
-    :mod:`driftline.metrics` (checked equal on unit weights), as weighted sums, for the
-    subsample standard deviations and the bootstrap intervals. Every draw in one call of the
-    Rust kernel (``rust/core/src/metrics/draws.rs``), draws in parallel."""
-    w = np.ascontiguousarray(w, dtype=np.float64)
+def _weighted_scalars(enc: _Encoded, w: npt.NDArray[np.float64] | None = None, *,
+                      resamples: npt.NDArray[np.int64] | None = None) -> dict[str, npt.NDArray[np.float64]]:
+    """Scalar metrics for each row of weights ``w`` (shape ``(draws, n)``), or of each bootstrap
+    resample given as its drawn row indices (``resamples``, shape ``(draws, m)``: the weights are
+    the multiplicities): the same formulas as :mod:`driftline.metrics` (checked equal on unit
+    weights), as weighted sums, for the subsample standard deviations and the bootstrap
+    intervals. Every draw in one call of the Rust kernel (``rust/core/src/metrics/draws.rs``),
+    draws in parallel."""
+    if w is not None:
+        w = np.ascontiguousarray(w, dtype=np.float64)
     if enc.problem == "Regression":
-        names, values = _core.weighted_regression_metrics(enc.truth, enc.pred, w)
+        names, values = _core.weighted_regression_metrics(enc.truth, enc.pred, w, resamples)
     else:
         binary = enc.problem == "BinaryClassification"
         names, values = _core.weighted_classification_metrics(
-            enc.truth, enc.pred, len(enc.classes), w, positive=enc.pos if binary else None, score_group=enc.score_group)
+            enc.truth, enc.pred, len(enc.classes), w, positive=enc.pos if binary else None, score_group=enc.score_group,
+            resamples=resamples)
     return dict(zip(names, values, strict=True))
 
 
-def _weights_chunks(n: int, draws: int, kind: str, rng: np.random.Generator) -> npt.NDArray[np.float64]:
-    if kind == "subsample":
-        w = np.zeros((draws, n))
-        m = int(round(STD_FRACTION * n))
-        for d in range(draws):  # SageMaker's 5 subsamples: one choice() each keeps the seeded stream
-            w[d, rng.choice(n, size=m, replace=False)] = 1.0
-        return w
-    # n draws with replacement per resample: the counts of each row (a multinomial). One
-    # integers() call reads the stream as one call per resample would; the core counts them.
-    return _core.resample_multiplicities(rng.integers(0, n, (draws, n)), n)
+def _subsample_weights(n: int, draws: int, rng: np.random.Generator) -> npt.NDArray[np.float64]:
+    """0/1 masks of ``draws`` subsamples of :data:`STD_FRACTION` of the rows (SageMaker's rule)."""
+    w = np.zeros((draws, n))
+    m = int(round(STD_FRACTION * n))
+    for d in range(draws):  # SageMaker's 5 subsamples: one choice() each keeps the seeded stream
+        w[d, rng.choice(n, size=m, replace=False)] = 1.0
+    return w
 
 
 def _subset(enc: _Encoded, idx: npt.NDArray[np.int64]) -> _Encoded:
@@ -130,7 +132,9 @@ def _bootstrap(enc: _Encoded, resamples: int, confidence: float, rng: np.random.
     done = 0
     while done < resamples:
         d = min(per_chunk, resamples - done)
-        for k, v in _weighted_scalars(base, _weights_chunks(base.n, d, "bootstrap", rng)).items():
+        # n draws with replacement per resample; one integers() call reads the random stream as
+        # one call per resample would, and the kernel counts each resample's multiplicities
+        for k, v in _weighted_scalars(base, resamples=rng.integers(0, base.n, (d, base.n))).items():
             draws.setdefault(k, []).append(v)
         done += d
     alpha = (1 - confidence) / 2
@@ -220,7 +224,7 @@ def model_quality_statistics(
     n = enc.n
     std: dict[str, float] = {}
     if n >= STD_MIN_SAMPLES:
-        sub = _weighted_scalars(enc, _weights_chunks(n, STD_SUBSAMPLES, "subsample", rng))
+        sub = _weighted_scalars(enc, _subsample_weights(n, STD_SUBSAMPLES, rng))
         std = {k: float(np.std(v)) for k, v in sub.items()}
     intervals: dict[str, tuple[float, float]] = {}
     if bootstrap > 0:

@@ -204,40 +204,64 @@ fn draw_values(py: Python<'_>, r: m::draws::DrawMetrics) -> PyResult<DrawValues<
     Ok((r.names, r.values.into_pyarray(py).reshape([rows, r.draws])?))
 }
 
-/// Classification metrics of each row of `weights` (draws x n): binary with `positive` (and
-/// `auc` with `score_group`), else multiclass (driftline_core::metrics::draws).
+/// The draws' weights from the binding's arguments: exactly one of a `weights` matrix (draws x n)
+/// and bootstrap `resamples` (draws x m row indices).
+fn draw_weights<'a>(
+    py: Python<'_>,
+    weights: &'a Option<PyReadonlyArray2<'_, f64>>,
+    resamples: &'a Option<PyReadonlyArray2<'_, i64>>,
+    n: usize,
+) -> PyResult<(m::draws::Weights<'a>, usize)> {
+    match (weights, resamples) {
+        (Some(w), None) => {
+            let (w, draws, columns) = rows_of(py, w, "weights")?;
+            check_columns(py, "weights", columns, n)?;
+            Ok((m::draws::Weights::Matrix(w), draws))
+        }
+        (None, Some(r)) => {
+            let (r, draws, _) = rows_of(py, r, "resamples")?;
+            Ok((m::draws::Weights::Resamples(r), draws))
+        }
+        _ => Err(invalid(py, "give exactly one of `weights` and `resamples`")),
+    }
+}
+
+/// Classification metrics of each draw (a row of `weights`, or of bootstrap `resamples`): binary
+/// with `positive` (and `auc` with `score_group`), else multiclass (driftline_core::metrics::draws).
 #[pyfunction]
-#[pyo3(signature = (y_true, y_pred, n_classes, weights, positive=None, score_group=None))]
+#[pyo3(signature = (y_true, y_pred, n_classes, weights=None, positive=None, score_group=None, resamples=None))]
+#[allow(clippy::too_many_arguments)]
 fn weighted_classification_metrics<'py>(
     py: Python<'py>,
     y_true: PyReadonlyArray1<'py, u32>,
     y_pred: PyReadonlyArray1<'py, u32>,
     n_classes: i128,
-    weights: PyReadonlyArray2<'py, f64>,
+    weights: Option<PyReadonlyArray2<'py, f64>>,
     positive: Option<i128>,
     score_group: Option<PyReadonlyArray1<'py, u32>>,
+    resamples: Option<PyReadonlyArray2<'py, i64>>,
 ) -> PyResult<DrawValues<'py>> {
     let (t, p) = (slice(py, &y_true, "y_true")?, slice(py, &y_pred, "y_pred")?);
     let k = size(py, n_classes, "n_classes", 1, 1 << 16)?;
     let positive = positive.map(|v| size(py, v, "positive", 0, k - 1)).transpose()?;
-    let (w, draws, columns) = rows_of(py, &weights, "weights")?;
-    check_columns(py, "weights", columns, t.len())?;
+    let (w, draws) = draw_weights(py, &weights, &resamples, t.len())?;
     let g = score_group.as_ref().map(|g| slice(py, g, "score_group")).transpose()?;
     let r = run(py, || m::draws::classification_draws(t, p, k, w, draws, positive, g))?;
     draw_values(py, r)
 }
 
-/// mae, mse, rmse and r2 of each row of `weights` (draws x n).
+/// mae, mse, rmse and r2 of each draw (a row of `weights`, or of bootstrap `resamples`).
 #[pyfunction]
+#[pyo3(signature = (y_true, y_pred, weights=None, resamples=None))]
 fn weighted_regression_metrics<'py>(
     py: Python<'py>,
     y_true: PyReadonlyArray1<'py, f64>,
     y_pred: PyReadonlyArray1<'py, f64>,
-    weights: PyReadonlyArray2<'py, f64>,
+    weights: Option<PyReadonlyArray2<'py, f64>>,
+    resamples: Option<PyReadonlyArray2<'py, i64>>,
 ) -> PyResult<DrawValues<'py>> {
     let (t, p) = (slice(py, &y_true, "y_true")?, slice(py, &y_pred, "y_pred")?);
-    let (w, draws, columns) = rows_of(py, &weights, "weights")?;
-    check_columns(py, "weights", columns, t.len())?;
+    let (w, draws) = draw_weights(py, &weights, &resamples, t.len())?;
     let r = run(py, || m::draws::regression_draws(t, p, w, draws))?;
     draw_values(py, r)
 }
@@ -257,22 +281,6 @@ fn label_draw_metrics<'py>(
     }
     let r = run(py, || m::draws::label_draws(l, p, g, draws))?;
     draw_values(py, r)
-}
-
-/// Bootstrap multiplicities (draws x n, float64) of row indices drawn with replacement
-/// (`indices`: draws x m, each in `[0, n)`).
-#[pyfunction]
-fn resample_multiplicities<'py>(py: Python<'py>, indices: PyReadonlyArray2<'py, i64>, n: i128) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let n = size(py, n, "n", 0, usize::MAX >> 4)?;
-    let (idx, draws, _) = rows_of(py, &indices, "indices")?;
-    // numpy allocates (huge pages for large arrays, see write_curve): cheaper first writes
-    let out = PyArray2::<f64>::zeros(py, [draws, n], false);
-    {
-        let mut w = out.readwrite();
-        let cells = w.as_slice_mut()?;
-        run(py, || m::draws::multiplicities(idx, draws, n, cells))?;
-    }
-    Ok(out)
 }
 
 /// Simulated labels `uniforms < p` under each draw's calibration curve (a row of `rates`),
@@ -315,7 +323,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(weighted_classification_metrics, m)?)?;
     m.add_function(wrap_pyfunction!(weighted_regression_metrics, m)?)?;
     m.add_function(wrap_pyfunction!(label_draw_metrics, m)?)?;
-    m.add_function(wrap_pyfunction!(resample_multiplicities, m)?)?;
     m.add_function(wrap_pyfunction!(curve_labels, m)?)?;
     Ok(())
 }

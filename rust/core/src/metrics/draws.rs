@@ -4,11 +4,12 @@
 //! call these kernels once for all their draws; draws run in parallel, each summed in one fixed
 //! order, so results do not depend on the thread count.
 //!
-//! The formulas are those of `driftline.metrics` written as weighted sums, in numpy's order
-//! (`numpy.bincount` row by row for the cells, `numpy.sum`'s pairwise order for totals): with
-//! integer weights every count is exact and the results equal the former numpy code bit for bit;
-//! with fractional weights they differ from it by summation order only (numpy's matrix products
-//! go through BLAS, whose order is its own).
+//! The formulas are those of `driftline.metrics` written as weighted sums, operation by operation
+//! as the former numpy code (`numpy.sum`'s pairwise order for totals): with integer weights
+//! (bootstrap multiplicities, 0/1 masks) every count is exact and the classification results
+//! equal it bit for bit; with fractional weights, and for regression, they differ from it by
+//! summation order only (the cells are summed as four interleaved partial counts, numpy's matrix
+//! products go through BLAS, whose order is its own).
 use rayon::prelude::*;
 
 use crate::error::{check_counts, check_same_len, Result, StatsError};
@@ -85,6 +86,61 @@ fn check_codes(arg: &'static str, codes: &[u32], n_classes: usize) -> Result<()>
     }
 }
 
+/// The weights of each draw over the `n` rows.
+#[derive(Debug, Clone, Copy)]
+pub enum Weights<'a> {
+    /// A `draws x n` matrix (row-major) of finite, non-negative weights.
+    Matrix(&'a [f64]),
+    /// Bootstrap resamples: `draws x m` row indices in `0..n`. A draw's weights are its
+    /// multiplicities, counted into one buffer per thread: no `draws x n` matrix is written.
+    Resamples(&'a [i64]),
+}
+
+impl Weights<'_> {
+    fn check(&self, draws: usize, n: usize) -> Result<()> {
+        match self {
+            Weights::Matrix(w) => check_weights(w, draws, n),
+            Weights::Resamples(idx) => check_indices(idx, draws, n),
+        }
+    }
+
+    /// `f` of each draw's weights, draws in parallel, results in draw order.
+    fn map<F: Fn(&[f64]) -> Vec<f64> + Sync>(&self, draws: usize, n: usize, f: F) -> Vec<Vec<f64>> {
+        match *self {
+            Weights::Matrix(w) => rows_of(w, draws, n).par_iter().map(|w| f(w)).collect(),
+            Weights::Resamples(idx) => {
+                let m = idx.len().checked_div(draws).unwrap_or(0);
+                (0..draws)
+                    .into_par_iter()
+                    .map_init(
+                        || vec![0.0; n],
+                        |counts, d| {
+                            counts.fill(0.0);
+                            for &i in &idx[d * m..(d + 1) * m] {
+                                counts[i as usize] += 1.0;
+                            }
+                            f(counts)
+                        },
+                    )
+                    .collect()
+            }
+        }
+    }
+}
+
+fn check_indices(indices: &[i64], draws: usize, n: usize) -> Result<()> {
+    if (draws == 0 && !indices.is_empty()) || (draws > 0 && indices.len() % draws != 0) {
+        return Err(StatsError::InvalidArgument(format!(
+            "`resamples` must hold {draws} rows of equal length, got {} values",
+            indices.len()
+        )));
+    }
+    match indices.iter().position(|&v| v < 0 || v as u64 >= n as u64) {
+        Some(i) => Err(StatsError::InvalidArgument(format!("`resamples` must lie in [0, {n}), got {} at index {i}", indices[i]))),
+        None => Ok(()),
+    }
+}
+
 /// Rows of each draw in turn; one row per draw of a `draws x n` matrix, or nothing when `n` is 0.
 fn rows_of<T: Sync>(matrix: &[T], draws: usize, n: usize) -> Vec<&[T]> {
     if n == 0 {
@@ -123,14 +179,14 @@ pub fn classification_draws(
     y_true: &[u32],
     y_pred: &[u32],
     n_classes: usize,
-    weights: &[f64],
+    weights: Weights<'_>,
     draws: usize,
     positive: Option<usize>,
     score_group: Option<&[u32]>,
 ) -> Result<DrawMetrics> {
     let n = y_true.len();
     check_same_len("y_true", n, "y_pred", y_pred.len())?;
-    check_weights(weights, draws, n)?;
+    weights.check(draws, n)?;
     if n_classes == 0 || n_classes > 1 << 16 {
         return Err(StatsError::InvalidArgument(format!("`n_classes` must be in [1, 65536], got {n_classes}")));
     }
@@ -149,33 +205,28 @@ pub fn classification_draws(
     let k = n_classes;
     let cells: Vec<usize> = y_true.iter().zip(y_pred).map(|(&t, &p)| t as usize * k + p as usize).collect();
     let groups = score_group.map_or(0, |g| g.iter().max().map_or(0, |&m| m as usize + 1));
-    let rows = rows_of(weights, draws, n);
+    // each row's slot among 2 x groups sums: its score group's positive or negative weight
+    let slots: Option<Vec<usize>> = match (positive, score_group) {
+        (Some(pos), Some(g)) => Some(g.iter().zip(y_true).map(|(&gi, &t)| 2 * gi as usize + usize::from(t as usize != pos)).collect()),
+        _ => None,
+    };
     let per_draw = |w: &[f64]| -> Vec<f64> {
-        // numpy.bincount(cells, weights=w): each cell summed in row order
-        let mut cm = vec![0.0; k * k];
-        for (&c, &wi) in cells.iter().zip(w) {
-            cm[c] += wi;
-        }
+        let cm = weighted_counts(&cells, w, k * k);
+        let by_group = slots.as_ref().map_or_else(Vec::new, |slots| weighted_counts(slots, w, 2 * groups));
         match positive {
             None => multiclass(&cm, k),
             Some(pos) => {
                 let mut out = binary(&cm, k, pos);
-                if let Some(g) = score_group {
-                    let (mut pos_g, mut neg_g) = (vec![0.0; groups], vec![0.0; groups]);
-                    for ((&gi, &t), &wi) in g.iter().zip(y_true).zip(w) {
-                        if t as usize == pos {
-                            pos_g[gi as usize] += wi;
-                        } else {
-                            neg_g[gi as usize] += wi;
-                        }
-                    }
+                if slots.is_some() {
+                    let pos_g: Vec<f64> = by_group.iter().step_by(2).copied().collect();
+                    let neg_g: Vec<f64> = by_group.iter().skip(1).step_by(2).copied().collect();
                     out.push(grouped_auc(&pos_g, &neg_g));
                 }
                 out
             }
         }
     };
-    let values: Vec<Vec<f64>> = rows.par_iter().map(|w| per_draw(w)).collect();
+    let values = weights.map(draws, n, per_draw);
     let names = match positive {
         None => MULTICLASS.to_vec(),
         Some(_) => {
@@ -187,6 +238,28 @@ pub fn classification_draws(
         }
     };
     Ok(DrawMetrics::from_rows(names, values))
+}
+
+/// `numpy.bincount(index, weights=w, minlength=len)`, summed as four interleaved partial counts
+/// (rows `4j`, `4j+1`, ...) added at the end: consecutive rows rarely wait on the same memory
+/// cell (4x the speed of one running sum per cell). Exact, hence equal to numpy, for integer
+/// weights; fractional weights differ by summation order only.
+fn weighted_counts(index: &[usize], w: &[f64], len: usize) -> Vec<f64> {
+    let mut part = vec![0.0; 4 * len];
+    let (ic, wc) = (index.chunks_exact(4), w.chunks_exact(4));
+    let (ir, wr) = (ic.remainder(), wc.remainder());
+    for (i, w) in ic.zip(wc) {
+        for j in 0..4 {
+            part[j * len + i[j]] += w[j];
+        }
+    }
+    for (&i, &w) in ir.iter().zip(wr) {
+        part[i] += w;
+    }
+    let (a, rest) = part.split_at(len);
+    let (b, rest) = rest.split_at(len);
+    let (c, d) = rest.split_at(len);
+    (0..len).map(|x| ((a[x] + b[x]) + c[x]) + d[x]).collect()
 }
 
 const BINARY: [&str; 16] = [
@@ -281,15 +354,12 @@ fn multiclass(cm: &[f64], k: usize) -> Vec<f64> {
 /// means of the errors, and `r2 = 1 - Σw e² / (Σw y² - W ȳ²)` (1 for a perfect fit of constant
 /// truth, else 0, where the denominator is not positive). The five weighted sums of a draw are
 /// taken in one pass over its weights, in numpy's pairwise order.
-pub fn regression_draws(y_true: &[f64], y_pred: &[f64], weights: &[f64], draws: usize) -> Result<DrawMetrics> {
+pub fn regression_draws(y_true: &[f64], y_pred: &[f64], weights: Weights<'_>, draws: usize) -> Result<DrawMetrics> {
     let n = y_true.len();
     check_same_len("y_true", n, "y_pred", y_pred.len())?;
-    check_weights(weights, draws, n)?;
+    weights.check(draws, n)?;
     let err: Vec<f64> = y_true.iter().zip(y_pred).map(|(y, f)| y - f).collect();
-    let rows = rows_of(weights, draws, n);
-    let values: Vec<Vec<f64>> = rows
-        .par_iter()
-        .map(|w| {
+    let values = weights.map(draws, n, |w| {
             let [tot, s_abs, s_sq, s_y, s_yy] = pairwise_sum(0, n, &|s, len| {
                 let (w, e, y) = (&w[s..s + len], &err[s..s + len], &y_true[s..s + len]);
                 [
@@ -310,8 +380,7 @@ pub fn regression_draws(y_true: &[f64], y_pred: &[f64], weights: &[f64], draws: 
                 0.0
             };
             vec![mae, mse, mse.sqrt(), r2]
-        })
-        .collect();
+    });
     Ok(DrawMetrics::from_rows(vec!["mae", "mse", "rmse", "r2"], values))
 }
 
@@ -419,23 +488,12 @@ pub fn curve_labels(uniforms: &[f64], rates: &[f64], lower: &[u32], upper: &[u32
 }
 
 /// Bootstrap multiplicities: row `d` of `out` (`draws x n`, zeroed by the caller) counts how
-/// often each of the `n` rows was drawn in row `d` of `indices` (`draws x m`, each in `0..n`),
-/// as float64 weights for the kernels above; draws are counted in parallel.
+/// often each of the `n` rows was drawn in row `d` of `indices` (`draws x m`, each in `0..n`):
+/// the weights [`Weights::Resamples`] stands for, as a matrix.
 pub fn multiplicities(indices: &[i64], draws: usize, n: usize, out: &mut [f64]) -> Result<()> {
-    if draws == 0 {
-        return Ok(());
-    }
-    if indices.len() % draws != 0 || draws.checked_mul(n) != Some(out.len()) {
-        return Err(StatsError::InvalidArgument(format!(
-            "`indices` must hold {draws} rows of equal length and the output {draws} x {n} values, got {} and {}",
-            indices.len(),
-            out.len()
-        )));
-    }
-    if let Some(i) = indices.iter().position(|&v| v < 0 || v as u64 >= n as u64) {
-        return Err(StatsError::InvalidArgument(format!("`indices` must lie in [0, {n}), got {} at index {i}", indices[i])));
-    }
-    let m = indices.len() / draws;
+    check_indices(indices, draws, n)?;
+    check_same_len("out", out.len(), "draws x n", draws * n)?;
+    let m = indices.len().checked_div(draws).unwrap_or(0);
     if n > 0 && m > 0 {
         out.par_chunks_exact_mut(n).zip(indices.par_chunks_exact(m)).for_each(|(counts, drawn)| {
             for &i in drawn {
@@ -460,7 +518,7 @@ mod tests {
         let p = [0u32, 1, 0, 0, 2, 2, 1, 1];
         let cm = crate::metrics::confusion_matrix(&t, &p, 3).unwrap();
         let acc = crate::metrics::accuracy(&cm, 3).unwrap();
-        let r = classification_draws(&t, &p, 3, &[1.0; 8], 1, None, None).unwrap();
+        let r = classification_draws(&t, &p, 3, Weights::Matrix(&[1.0; 8]), 1, None, None).unwrap();
         assert!(close(r.get("accuracy").unwrap()[0], acc));
         let weighted = crate::metrics::precision_recall_fscore_average(&cm, 3, 1.0, crate::metrics::Average::Weighted).unwrap();
         assert!(close(r.get("weighted_f1").unwrap()[0], weighted.fscore[0]));
@@ -473,12 +531,12 @@ mod tests {
         let t = [0u32, 0, 1, 1];
         let p = [0u32, 1, 0, 1];
         let g = [0u32, 2, 1, 3];
-        let r = classification_draws(&t, &p, 2, &[1.0, 1.0, 1.0, 1.0, 0.0, 2.0, 0.0, 1.0], 2, Some(1), Some(&g)).unwrap();
+        let r = classification_draws(&t, &p, 2, Weights::Matrix(&[1.0, 1.0, 1.0, 1.0, 0.0, 2.0, 0.0, 1.0]), 2, Some(1), Some(&g)).unwrap();
         assert_eq!(r.get("auc").unwrap(), &[0.75, 1.0]);
         assert_eq!(r.get("true_positive_rate").unwrap(), &[0.5, 1.0]);
         assert_eq!(r.get("false_positive_rate").unwrap(), &[0.5, 1.0]);
         // a draw without negatives: rates over no rows are NaN, AUC undefined
-        let r = classification_draws(&t, &p, 2, &[0.0, 0.0, 1.0, 1.0], 1, Some(1), Some(&g)).unwrap();
+        let r = classification_draws(&t, &p, 2, Weights::Matrix(&[0.0, 0.0, 1.0, 1.0]), 1, Some(1), Some(&g)).unwrap();
         assert!(r.get("false_positive_rate").unwrap()[0].is_nan());
         assert!(r.get("auc").unwrap()[0].is_nan());
         assert_eq!(r.get("recall").unwrap()[0], 0.5);
@@ -489,12 +547,12 @@ mod tests {
         let y = [1.0, 2.5, -3.0, 4.0, 0.5];
         let f = [1.5, 2.0, -2.0, 3.0, 0.5];
         let one = crate::metrics::regression_metrics(&y, &f).unwrap();
-        let r = regression_draws(&y, &f, &[1.0; 5], 1).unwrap();
+        let r = regression_draws(&y, &f, Weights::Matrix(&[1.0; 5]), 1).unwrap();
         for (name, v) in [("mae", one.mae), ("mse", one.mse), ("rmse", one.rmse), ("r2", one.r2)] {
             assert!(close(r.get(name).unwrap()[0], v), "{name}");
         }
         // all weight on one row: constant truth, imperfect fit
-        let r = regression_draws(&y, &f, &[1.0, 0.0, 0.0, 0.0, 0.0], 1).unwrap();
+        let r = regression_draws(&y, &f, Weights::Matrix(&[1.0, 0.0, 0.0, 0.0, 0.0]), 1).unwrap();
         assert_eq!(r.get("r2").unwrap()[0], 0.0);
     }
 
@@ -508,6 +566,20 @@ mod tests {
         assert!(r.get("roc_auc").unwrap()[1].is_nan());
         assert_eq!(r.get("tp").unwrap(), &[1.0, 0.0]);
         assert_eq!(r.get("tn").unwrap(), &[1.0, 2.0]);
+    }
+
+    #[test]
+    fn resamples_equal_their_multiplicities() {
+        let (t, p) = ([0u32, 1, 1, 0, 1], [0u32, 1, 0, 0, 1]);
+        let idx = [0i64, 0, 2, 4, 1, 3, 3, 3, 1, 2];
+        let mut w = vec![0.0; 10];
+        multiplicities(&idx, 2, 5, &mut w).unwrap();
+        let a = classification_draws(&t, &p, 2, Weights::Matrix(&w), 2, Some(1), Some(&[0, 1, 1, 2, 0])).unwrap();
+        let b = classification_draws(&t, &p, 2, Weights::Resamples(&idx), 2, Some(1), Some(&[0, 1, 1, 2, 0])).unwrap();
+        assert_eq!(format!("{a:?}"), format!("{b:?}")); // NaN-aware equality
+        let y = [1.0, 2.0, 0.5, 3.0, -1.0];
+        assert_eq!(regression_draws(&y, &y, Weights::Matrix(&w), 2).unwrap(), regression_draws(&y, &y, Weights::Resamples(&idx), 2).unwrap());
+        assert!(regression_draws(&y, &y, Weights::Resamples(&[0, 5]), 1).is_err());
     }
 
     #[test]
@@ -532,10 +604,10 @@ mod tests {
 
     #[test]
     fn bad_inputs_are_errors() {
-        assert!(classification_draws(&[0, 3], &[0, 1], 2, &[1.0, 1.0], 1, None, None).is_err());
-        assert!(classification_draws(&[0, 1], &[0, 1], 2, &[1.0], 1, None, None).is_err());
-        assert!(classification_draws(&[0, 1], &[0, 1], 2, &[1.0, -1.0], 1, None, None).is_err());
-        assert!(regression_draws(&[0.0], &[0.0], &[f64::NAN], 1).is_err());
+        assert!(classification_draws(&[0, 3], &[0, 1], 2, Weights::Matrix(&[1.0, 1.0]), 1, None, None).is_err());
+        assert!(classification_draws(&[0, 1], &[0, 1], 2, Weights::Matrix(&[1.0]), 1, None, None).is_err());
+        assert!(classification_draws(&[0, 1], &[0, 1], 2, Weights::Matrix(&[1.0, -1.0]), 1, None, None).is_err());
+        assert!(regression_draws(&[0.0], &[0.0], Weights::Matrix(&[f64::NAN]), 1).is_err());
         assert!(label_draws(&[true], &[true, false], &[0, 0], 1).is_err());
     }
 }

@@ -1,0 +1,1 @@
+//! Benchmarks only: see benches/kernels.rs and benches/KERNELS.md at the repository root.
