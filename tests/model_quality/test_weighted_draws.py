@@ -132,7 +132,8 @@ def _assert_equal(got: dict[str, Any], want: dict[str, Any], *, exact: bool, sca
             np.testing.assert_array_equal(g, w, err_msg=name)
         else:
             tol = REL * np.maximum(np.abs(w), 1.0 if scale is None else scale.get(name, 1.0)) + 1e-300
-            ok = np.isnan(w) | (np.abs(g - w) <= tol)
+            with np.errstate(invalid="ignore"):  # equal infinities: inf - inf is NaN
+                ok = np.isnan(w) | (g == w) | (np.abs(g - w) <= tol)
             assert ok.all(), (name, g[~ok], w[~ok])
 
 
@@ -164,8 +165,13 @@ def test_classification_equals_the_numpy_reference(rows: list[tuple[int, int, fl
     _assert_equal(_weighted_scalars(enc, w), reference_weighted_scalars(enc, w), exact=kind != "float")
 
 
+# magnitudes above 1e-100 (or 0): squares of smaller values underflow, and the rule's branch on a
+# zero denominator then depends on the summation order
+value = st.floats(-1e3, 1e3).filter(lambda v: v == 0 or abs(v) > 1e-100)
+
+
 @settings(max_examples=150, deadline=None)
-@given(values=st.lists(st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)), min_size=1, max_size=60),
+@given(values=st.lists(st.tuples(value, value), min_size=1, max_size=60),
        draws=st.integers(1, 6), seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(["counts", "mask", "float"]))
 def test_regression_equals_the_numpy_reference(values: list[tuple[float, float]], draws: int, seed: int, kind: str) -> None:
     y = pl.Series([v[0] for v in values])
