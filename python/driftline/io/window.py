@@ -5,7 +5,7 @@ chooses a reader itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +15,7 @@ import polars as pl
 from driftline.io._layout import TimeLike, check_window, to_utc
 from driftline.io.capture import METADATA_COLUMNS, OutputColumnsPosition, is_capture, read_capture
 from driftline.io.records import BadRecords, OnBadRecord
-from driftline.io.tables import Batches, iter_batches, read_table
+from driftline.io.tables import Batches, Table, iter_batches, read_table
 
 __all__ = ["Window", "read_window"]
 
@@ -36,6 +36,7 @@ class Window:
     _frame: pl.DataFrame | None = None
     _batches: Batches | None = None
     _bad: BadRecords | None = None
+    _whole: Callable[[], Table] | None = None  # a table on disk read whole, for :meth:`collect`
 
     @property
     def in_memory(self) -> bool:
@@ -52,6 +53,16 @@ class Window:
             yield self._frame
         elif self._batches is not None:
             yield from self._batches
+
+    def collect(self) -> pl.DataFrame:
+        """The whole window as one frame (a table on disk is then read whole, with one schema,
+        instead of streamed: for monitors that need every row at once, such as a join)."""
+        if self._frame is not None:
+            return self._frame
+        assert self._whole is not None
+        table = self._whole()
+        self._frame, self._batches, self._bad = table.frame, None, table.bad_records
+        return table.frame
 
 
 def read_window(
@@ -78,6 +89,7 @@ def read_window(
                       _bad=cap.bad_records)
     if isinstance(data, str | Path):
         batches = iter_batches(data, batch_rows=batch_rows, has_header=has_header, on_bad_record=on_bad_record)
-        return Window("table", _batches=batches)
+        return Window("table", _batches=batches,
+                      _whole=lambda: read_table(data, has_header=has_header, on_bad_record=on_bad_record))
     table = read_table(data, has_header=has_header, on_bad_record=on_bad_record)
     return Window("memory", _frame=table.frame, _bad=table.bad_records)

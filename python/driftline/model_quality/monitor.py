@@ -105,17 +105,16 @@ class ModelQualityRun(Run):
 
 def _predictions(data: Any, start: datetime | None, end: datetime | None, on_bad_record: Literal["fail", "skip"],
                  position: Literal["START", "END"], has_header: bool, run: ModelQualityRun) -> tuple[pl.DataFrame, list[str]]:
-    from driftline.io import is_capture
+    from driftline.io import is_capture, read_window
 
-    if isinstance(data, str | Path) and is_capture(Path(data)):
-        from driftline.io import read_capture
-
-        with _counting_bad_records(run, "Captured data"):
-            cap = read_capture(data, start=start, end=end, on_bad_record=on_bad_record, output_columns_position=position)
-        run.add_bad_records(cap.bad_records, "Captured data")
-        return cap.frame, cap.output_columns
-    with _counting_bad_records(run, "Data"):
-        frame = _table(data, has_header)
+    source = "Captured data" if isinstance(data, str | Path) and is_capture(Path(data)) else "Data"
+    with _counting_bad_records(run, source):
+        window = read_window(data, start=start, end=end, on_bad_record=on_bad_record, has_header=has_header,
+                             output_columns_position=position)
+        frame = window.collect()
+    run.add_bad_records(window.bad_records, source)
+    if window.kind == "capture":
+        return frame, window.output_columns
     if (start is not None or end is not None) and "inferenceTime" in frame.columns:
         t = frame["inferenceTime"]
         if t.dtype == pl.String:
