@@ -55,3 +55,11 @@ def test_in_memory_table_and_bad_times(tmp_path: Path) -> None:
         read_window(pl.DataFrame({"a": [1]}), start="yesterday")
     with pytest.raises(InvalidArgumentError, match="empty or reversed"):
         read_window(pl.DataFrame({"a": [1]}), start=T0, end=T0)
+
+
+def test_collect_reads_a_table_on_disk_whole_with_its_bad_records(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("a,b\n" + "".join(f"{i},x{i}\n" for i in range(500)) + "1,2,3\n")
+    w = read_window(tmp_path / "t.csv", batch_rows=100, on_bad_record="skip")
+    frame = w.collect()
+    assert frame.height == 500 and frame.columns == ["a", "b"] and w.bad_records.total == 1
+    assert [f.height for f in w.frames()] == [500]  # now held in memory
