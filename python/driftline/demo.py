@@ -186,16 +186,11 @@ DEMO_ENTRIES = frozenset({"data", "baseline", "monitoring", "model-quality", "su
 
 
 def _check_demo_folder(out: Path) -> None:
-    """The demo writes only into a new folder or an earlier demo's: it never overwrites a user's files."""
-    from driftline.errors import InvalidArgumentError
+    """The demo writes only into a new folder or an earlier demo's (the output-folder rule of
+    every command): it never overwrites a user's files."""
+    from driftline._outputs import OutputFolder
 
-    if out.exists() and not out.is_dir():
-        raise InvalidArgumentError(f"--out {str(out)!r} is a file, not a folder")
-    if out.is_dir():
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in DEMO_ENTRIES)
-        if foreign:
-            raise InvalidArgumentError(f"--out {str(out)!r} holds files the demo does not write ({', '.join(foreign[:3])}): "
-                                       "choose a new folder")
+    OutputFolder(out, DEMO_ENTRIES, "demo", argument="--out")
 
 
 def _clean_day_flags(clean: list[Any]) -> list[str]:

@@ -229,6 +229,5 @@ def _profile_window(
             raw = _numeric_values(frame, numeric)
         if progress is not None:
             progress(current.item_count)
-    bad = window.bad_records
-    run.bad_records, run.bad_records_summary = bad.total, bad.summary() if bad.total else ""
+    run.add_bad_records(window.bad_records)
     return current, raw
