@@ -188,10 +188,8 @@ class ColumnProfile:
 
     @property
     def distinct_count(self) -> float:
-        if len(self.kmv) < _KMV_K:
-            return float(len(self.kmv))
-        kth = float(self.kmv[_KMV_K - 1]) / float(2**64)
-        return (_KMV_K - 1) / kth if kth > 0 else float(len(self.kmv))
+        """Exact up to 4096 distinct values, then the k-minimum-values estimate (in the core)."""
+        return _core.kmv_estimate(np.ascontiguousarray(self.kmv, dtype=_U64), _KMV_K)
 
     @property
     def numeric_so_far(self) -> bool:
@@ -383,11 +381,12 @@ class ColumnProfile:
         for k, v in add.items():
             cats[k] = cats.get(k, 0) + v
         if len(cats) > self.category_cap:
-            # Misra-Gries: keep the `cap` largest counters, each lowered by the first dropped one.
+            # Misra-Gries (in the core): keep the `cap` largest counters, each lowered by the
+            # first dropped one; ties in the items' sorted order, so the cut is deterministic.
             self.categories_exact = False
-            ordered = sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))
-            cut = ordered[self.category_cap][1]
-            self.category_counts = {k: v - cut for k, v in ordered[: self.category_cap] if v > cut}
+            items = sorted(cats)
+            kept, cut = _core.misra_gries_cut(np.fromiter((cats[k] for k in items), dtype=_U64, count=len(items)), self.category_cap)
+            self.category_counts = {items[i]: cats[items[i]] - cut for i in kept.tolist()}
 
     def merge(self, other: ColumnProfile) -> ColumnProfile:
         """The profile of the union of the two parts' rows (``self`` is not modified)."""
@@ -411,8 +410,7 @@ class ColumnProfile:
         out._add_category_counts(other.category_counts)
         out.nonfinite_text = dict(self.nonfinite_text)
         out._add_nonfinite(list(other.nonfinite_text), list(other.nonfinite_text.values()))
-        merged = np.union1d(self.kmv, other.kmv)
-        out.kmv = merged[:_KMV_K]
+        out.kmv = _core.kmv_update(np.ascontiguousarray(self.kmv, dtype=_U64), np.ascontiguousarray(other.kmv, dtype=_U64), _KMV_K)
         return out
 
 

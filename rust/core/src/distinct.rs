@@ -89,6 +89,22 @@ pub fn kmv_update(kmv: &[u64], hashes: &[u64], k: usize) -> Vec<u64> {
     kept
 }
 
+/// Distinct-count estimate of a [`kmv_update`] summary made with size `k`: exact (its length)
+/// while it holds fewer than `k` hashes, else `(k - 1) / u_k`, the unbiased KMV estimator
+/// (Bar-Yossef et al. 2002; Beyer et al. 2007), with `u_k` the `k`-th smallest hash as a
+/// fraction of 2^64. Relative standard error about `1 / sqrt(k - 2)`: 1.6 % at k = 4096.
+pub fn kmv_estimate(kmv: &[u64], k: usize) -> f64 {
+    if k == 0 || kmv.len() < k {
+        return kmv.len() as f64;
+    }
+    let kth = kmv[k - 1] as f64 / 2f64.powi(64);
+    if kth > 0.0 {
+        (k - 1) as f64 / kth
+    } else {
+        kmv.len() as f64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +137,24 @@ mod tests {
         assert_eq!(kmv_update(&[1, u64::MAX], &[u64::MAX, 0], 3), vec![0, 1, u64::MAX]);
         assert_eq!(kmv_update(&[1, 5], &[5, 5, 3], 2), vec![1, 3]);
         assert!(kmv_update(&[1], &[2], 0).is_empty());
+    }
+
+    #[test]
+    fn estimate_is_exact_below_k_and_close_above() {
+        assert_eq!(kmv_estimate(&[], 4096), 0.0);
+        assert_eq!(kmv_estimate(&[3, 9], 4096), 2.0);
+        // 10^5 distinct uniform hashes: the estimate is within 5 % (3 standard errors at k = 4096)
+        let mut state = 1u64;
+        let hashes: Vec<u64> = (0..100_000)
+            .map(|_| {
+                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^ (z >> 31)
+            })
+            .collect();
+        let est = kmv_estimate(&kmv_update(&[], &hashes, 4096), 4096);
+        assert!((est / 100_000.0 - 1.0).abs() < 0.05, "{est}");
     }
 }

@@ -5,6 +5,7 @@
 //! NaN first) and report how many they saw where that matters; infinities are ordinary values.
 pub mod distinct;
 pub mod error;
+pub mod frequent;
 pub mod hist;
 pub mod isotonic;
 pub mod kll;

@@ -1,5 +1,5 @@
 //! Bindings of driftline_core::hist: histograms and category counts.
-use driftline_core::{distinct, hist};
+use driftline_core::{distinct, frequent, hist};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
@@ -66,6 +66,27 @@ fn kmv_update<'py>(
         return Err(invalid(py, "`kmv` must be sorted and distinct (a previous kmv_update result)"));
     }
     Ok(run(py, || Ok(distinct::kmv_update(a, h, k)))?.into_pyarray(py))
+}
+
+/// Distinct-count estimate of a `kmv_update` summary of size `k` (exact below `k` hashes).
+#[pyfunction]
+fn kmv_estimate(py: Python<'_>, kmv: PyReadonlyArray1<'_, u64>, k: i128) -> PyResult<f64> {
+    let k = size(py, k, "k", 0, distinct::MAX_K)?;
+    Ok(distinct::kmv_estimate(slice(py, &kmv, "kmv")?, k))
+}
+
+/// Misra-Gries: the cut of `counts` (one per item, items in sorted order) to at most `cap`
+/// counters: (indices kept, in descending count with ties in index order; amount subtracted).
+#[pyfunction]
+fn misra_gries_cut<'py>(
+    py: Python<'py>,
+    counts: PyReadonlyArray1<'py, u64>,
+    cap: i128,
+) -> PyResult<(Bound<'py, PyArray1<u64>>, u64)> {
+    let cap = size(py, cap, "cap", 0, usize::MAX)?;
+    let c = slice(py, &counts, "counts")?;
+    let (kept, cut) = run(py, || Ok(frequent::misra_gries_cut(c, cap)))?;
+    Ok((kept.into_iter().map(|i| i as u64).collect::<Vec<u64>>().into_pyarray(py), cut))
 }
 
 /// Smallest and largest non-NaN value, or None.
@@ -147,6 +168,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(histogram_uniform_f32, m)?)?;
     m.add_function(wrap_pyfunction!(min_max, m)?)?;
     m.add_function(wrap_pyfunction!(kmv_update, m)?)?;
+    m.add_function(wrap_pyfunction!(kmv_estimate, m)?)?;
+    m.add_function(wrap_pyfunction!(misra_gries_cut, m)?)?;
     m.add_function(wrap_pyfunction!(count_codes, m)?)?;
     m.add_function(wrap_pyfunction!(count_strings, m)?)?;
     Ok(())
