@@ -42,6 +42,8 @@ def _usage(p: argparse.ArgumentParser) -> int:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", required=True, help="the TOML configuration file")
     p.add_argument("--dry-run", action="store_true", help="show what would run; run nothing and start no action")
+    p.add_argument("--retry-failed", action="store_true", help="run windows that Failed again (by default a failure is final, "
+                   "as in SageMaker; an interrupted execution always runs again)")
     p.add_argument("--lease-seconds", type=bounded(float, 1.0), default=60.0,
                    help="lease of a running execution, renewed while it runs; an execution whose process died is run again "
                    "once its lease has expired (default: 60)")
@@ -54,7 +56,8 @@ def _scheduler(args: argparse.Namespace) -> Any:
 
     config = load_config(args.config)
     store = Store.open(config.store.target)
-    return Scheduler(config, store, dry_run=args.dry_run, lease_seconds=args.lease_seconds, echo=print), store
+    return Scheduler(config, store, dry_run=args.dry_run, retry_failed=args.retry_failed, lease_seconds=args.lease_seconds,
+                     echo=lambda s: print(s, flush=True)), store
 
 
 def run_once(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from driftline.service import hostmetrics
-from driftline.service._types import AlertEvent, Execution
+from driftline.service._types import DONE, AlertEvent, Execution
 from driftline.service.actions import Dispatcher
 from driftline.service.alerts import evaluate, transition
 from driftline.service.config import Config, MonitorConfig
@@ -93,13 +93,14 @@ class Scheduler:
     ``dry_run`` runs nothing and starts no action, and only reports what is due."""
 
     def __init__(self, config: Config, store: Store, *, owner: str | None = None, lease_seconds: float = 60.0,
-                 dry_run: bool = False, echo: Callable[[str], None] | None = None,
+                 dry_run: bool = False, retry_failed: bool = False, echo: Callable[[str], None] | None = None,
                  runner: Callable[[MonitorConfig, datetime], tuple[str, str, int, dict[str, float], str]] = run_window) -> None:
         self.config = config
         self.store = store
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.lease_seconds = lease_seconds
         self.dry_run = dry_run
+        self.retry_failed = retry_failed
         self.echo = echo or (lambda s: None)
         self.runner = runner
         self._audits: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -109,14 +110,20 @@ class Scheduler:
     # -- what is due --------------------------------------------------------------------------
 
     def due(self, at: datetime) -> list[Due]:
-        """Every window scheduled at or before ``at`` (from each monitor's ``start``), whose
-        analysis window has ended by ``at`` and which has not completed, in time order."""
+        """Every window scheduled at or before ``at`` whose analysis window starts at or after the
+        monitor's ``start``, has ended by ``at``, and has not run to an end, in time order.
+
+        A window has run to an end when it Completed (with or without violations) or Failed for
+        a reason of its own (bad data, a missing baseline): such a failure is final, as in
+        SageMaker, and ``retry_failed`` runs it again. A window whose execution was interrupted
+        (its process died, see :meth:`Store.recover`) or Stopped is due again."""
         out: list[Due] = []
         for m in self.config.monitors:
-            done = self.store.completed_windows(m.name)
-            for t in m.schedule.times(m.start, at):
+            finished = {e.window_start for e in self.store.executions(m.name, since=m.start)
+                        if e.status in DONE or (e.status == "Failed" and not self.retry_failed and not e.reason.startswith("interrupted"))}
+            for t in m.schedule.times(m.start - m.start_offset, at):
                 start, end = m.window(t)
-                if end <= at and start not in done:
+                if start >= m.start and end <= at and start not in finished:
                     out.append(Due(m, t, start, end))
         out.sort(key=lambda d: (d.scheduled, d.monitor.name))
         return out
