@@ -129,5 +129,5 @@ def run_service_demo(sc: Any, out: Path) -> list[str]:
 def _window_of(done: list[Any], execution_id: Any) -> str:
     for e in done:
         if e.id == execution_id:
-            return e.window_start.strftime("%m-%d %H:00")
+            return str(e.window_start.strftime("%m-%d %H:00"))
     return "?"
