@@ -16,6 +16,9 @@ import pytest
 from driftline.service.store import Store
 
 PG_ENV = "DRIFTLINE_TEST_POSTGRES_URL"
+# Read once and taken out of the environment: commands the action tests start check that they
+# get exactly the DRIFTLINE_* variables of their event, and must not inherit this one.
+PG_URL = os.environ.pop(PG_ENV, "").strip()
 
 
 def _with_option(url: str, option: str) -> str:
@@ -23,7 +26,7 @@ def _with_option(url: str, option: str) -> str:
 
 
 def _postgres_url_or_skip() -> str:
-    url = os.environ.get(PG_ENV, "").strip()
+    url = PG_URL
     required = os.environ.get("CI_REQUIRE_POSTGRES") == "1"
     if not url:
         msg = f"PostgreSQL store tests need {PG_ENV}=postgresql://... (set by .ci/run)"
