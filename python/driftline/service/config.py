@@ -49,6 +49,7 @@ from typing import Any
 from driftline.errors import InvalidInputError
 from driftline.service._types import ACTION_KINDS, ALERT_STATES, Action, Alert
 from driftline.service.schedules import Schedule, parse_offset, parse_schedule
+from driftline.service.traffic import EventsConfig, parse_stats
 
 __all__ = ["MONITOR_TYPES", "Config", "ConfigError", "MonitorConfig", "StoreConfig", "load_config"]
 
@@ -85,6 +86,7 @@ class MonitorConfig:
     options: dict[str, Any] = field(default_factory=dict)
     alerts: tuple[Alert, ...] = ()
     actions: tuple[Action, ...] = ()
+    events: EventsConfig | None = None
     base_dir: Path = Path(".")
 
     def window(self, scheduled: datetime) -> tuple[datetime, datetime]:
@@ -270,7 +272,7 @@ def _store(r: _Reader, table: Any, base_dir: Path) -> StoreConfig:
 
 
 _MONITOR_FIELDS = {"name", "model", "type", "baseline", "data", "ground_truth", "schedule", "start", "start_offset", "end_offset",
-                   "out", "options", "alerts", "actions"}
+                   "out", "options", "alerts", "actions", "events"}
 
 
 def _monitor(r: _Reader, table: Any, i: int, base_dir: Path) -> MonitorConfig:
@@ -323,11 +325,34 @@ def _monitor(r: _Reader, table: Any, i: int, base_dir: Path) -> MonitorConfig:
     if len(set(names)) != len(names):
         raise r.error(("monitors.alerts", i, 0), f"{label}.alerts", "name", "two alerts of this monitor have the same name")
     actions = tuple(_action(r, a, i, j, label, set(names)) for j, a in enumerate(_get(r, table, where, label, "actions", list, default=[])))
+    events = _events(r, _get(r, table, where, label, "events", dict), i, label, base_dir)
     return MonitorConfig(name=name, model=model, type=kind, baseline=baseline, data=data, schedule=schedule, start=start,
                          start_offset=offsets["start_offset"][0], end_offset=offsets["end_offset"][0],
                          start_offset_text=offsets["start_offset"][1], end_offset_text=offsets["end_offset"][1], out=out,
                          ground_truth=None if gt is None else base_dir / gt, options=dict(options), alerts=alerts, actions=actions,
-                         base_dir=base_dir)
+                         events=events, base_dir=base_dir)
+
+
+def _events(r: _Reader, table: dict[str, Any] | None, i: int, label: str, base_dir: Path) -> EventsConfig | None:
+    """``[monitors.events]``: a business-event table joined by inference id (see service.traffic)."""
+    if table is None:
+        return None
+    where = ("monitors.events", i, 0)
+    label = f"{label}.events"
+    _unknown(r, table, {"path", "join_key", "metrics"}, where, label)
+    path = base_dir / _get(r, table, where, label, "path", str, required=True)
+    key = _get(r, table, where, label, "join_key", str, default="inferenceId")
+    raw = _get(r, table, where, label, "metrics", dict, default={})
+    metrics = []
+    mwhere = ("monitors.events.metrics", i, 0)
+    for column, stats in raw.items():
+        if not isinstance(stats, str):
+            raise r.error(mwhere, f"{label}.metrics", column, f"must be a string such as \"mean\" or \"p50,p99\", got {stats!r}")
+        try:
+            metrics.append((column, parse_stats(stats)))
+        except ValueError as e:
+            raise r.error(mwhere, f"{label}.metrics", column, str(e)) from None
+    return EventsConfig(path, key, tuple(metrics))
 
 
 # The monitor's own arguments that the service sets itself (the window, the files).

@@ -70,6 +70,12 @@ def run_window(m: MonitorConfig, scheduled: datetime) -> tuple[str, str, int, di
     except Exception as e:  # an argument the monitor refuses: recorded as a failed execution
         return "Failed", f"{type(e).__name__}: {e}", 0, {}, str(out)
     metrics = _metrics(run.metrics)
+    try:
+        from driftline.service.traffic import window_traffic
+
+        metrics.update(window_traffic(m.data, start, end, m.events))
+    except Exception as e:  # the traffic and KPI metrics never fail the model's run; the reason is logged
+        log.warning("%s [%s, %s): traffic metrics not computed: %s", m.name, _iso(start), _iso(end), e)
     metrics["violations"] = float(len(run.violations))
     metrics["request_count"] = float(item_count)
     metrics["bad_records"] = float(run.bad_records)
