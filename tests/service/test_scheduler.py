@@ -122,15 +122,21 @@ def test_two_schedulers_on_one_store_never_run_a_window_twice(tmp_path: Path) ->
     runner = FakeRunner(delay=0.01)
     at = START + timedelta(hours=12)
 
+    errors: list[BaseException] = []
+
     def one() -> None:
-        with Store.open(config.store.target) as store:
-            Scheduler(config, store, runner=runner, owner=f"t{threading.get_ident()}").run_once(at)
+        try:
+            with Store.open(config.store.target) as store:
+                Scheduler(config, store, runner=runner, owner=f"t{threading.get_ident()}").run_once(at)
+        except BaseException as e:  # noqa: BLE001 (reported below)
+            errors.append(e)
 
     threads = [threading.Thread(target=one) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert errors == []
     assert len(runner.ran) == len(set(runner.ran)) == 12 + 6
     with Store.open(config.store.target) as store:
         assert len(store.executions()) == 18

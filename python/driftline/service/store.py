@@ -28,6 +28,7 @@ import re
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -258,20 +259,32 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise InvalidInputError(f"{where}: cannot create its folder: {e.strerror or e}") from None
-        conn: sqlite3.Connection | None = None
-        try:
-            conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 30000")
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = OFF")
-            store = cls(conn, "sqlite", str(path))
-            store._create_schema()
-            return store
-        except sqlite3.Error as e:
-            if conn is not None:
-                conn.close()
-            raise InvalidInputError(f"{where}: {_one_line(e)}") from None
+        # Switching to WAL and creating the schema take the database's lock; SQLite does not
+        # always wait for it there (busy_timeout is not consulted for every lock), so a process
+        # that opens the store while another one does retries for up to 30 s.
+        deadline = time.monotonic() + 30.0
+        while True:
+            conn: sqlite3.Connection | None = None
+            try:
+                conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA busy_timeout = 30000")
+                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA foreign_keys = OFF")
+                store = cls(conn, "sqlite", str(path))
+                store._create_schema()
+                return store
+            except sqlite3.OperationalError as e:
+                if conn is not None:
+                    conn.close()
+                if "locked" in str(e) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                    continue
+                raise InvalidInputError(f"{where}: {_one_line(e)}") from None
+            except sqlite3.Error as e:
+                if conn is not None:
+                    conn.close()
+                raise InvalidInputError(f"{where}: {_one_line(e)}") from None
 
     @classmethod
     def _open_postgres(cls, url: str) -> Store:
