@@ -16,13 +16,14 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import polars as pl
 
 from driftline._outputs import OutputFolder, write_json
 from driftline.errors import DriftlineError, InvalidArgumentError, InvalidInputError
+from driftline.formats.sagemaker import CommonStatistics, ConstraintsDoc, FeatureConstraints, FeatureStatistics, KllBucket, StatisticsDoc
 from driftline.profile import ColumnProfile, Profile
 from driftline.stats import KllSketch
 
@@ -67,15 +68,15 @@ def _sagemaker_type(col: ColumnProfile) -> str:
     return "String" if t == "Boolean" else t
 
 
-def statistics_json(profile: Profile) -> dict[str, Any]:
+def statistics_json(profile: Profile) -> StatisticsDoc:
     """``statistics.json`` of a profile, in SageMaker's schema."""
-    features = []
+    features: list[FeatureStatistics] = []
     for col in profile.columns.values():
         t = _sagemaker_type(col)
-        common = {"num_present": col.num_present, "num_missing": col.num_missing}
+        common: CommonStatistics = {"num_present": col.num_present, "num_missing": col.num_missing}
         if t in ("Integral", "Fractional") and col.moments is not None and col.kll is not None and not col.kll.is_empty:
             m = col.moments
-            buckets = [{"lower_bound": lo, "upper_bound": hi, "count": float(c)} for lo, hi, c in col.kll.buckets(10)]
+            buckets: list[KllBucket] = [{"lower_bound": lo, "upper_bound": hi, "count": float(c)} for lo, hi, c in col.kll.buckets(10)]
             features.append(
                 {
                     "name": col.name,
@@ -116,12 +117,12 @@ def _retained_completeness(p: float, n: int) -> float:
     return max(0.0, math.floor(low * 100) / 100)
 
 
-def suggest_constraints(profile: Profile) -> dict[str, Any]:
+def suggest_constraints(profile: Profile) -> ConstraintsDoc:
     """``constraints.json`` as SageMaker's baseline job suggests it."""
-    features = []
+    features: list[FeatureConstraints] = []
     for col in profile.columns.values():
         t = _sagemaker_type(col)
-        entry: dict[str, Any] = {
+        entry: FeatureConstraints = {
             "name": col.name,
             "inferred_type": t,
             "completeness": _retained_completeness(col.completeness, col.num_present + col.num_missing),
@@ -167,8 +168,8 @@ class Baseline:
     ``source`` is the data it was built from, when known (a path), so that writing the baseline
     into that data's folder is refused."""
 
-    statistics: dict[str, Any]
-    constraints: dict[str, Any]
+    statistics: StatisticsDoc
+    constraints: ConstraintsDoc
     features: dict[str, BaselineFeature]
     source: Any = None
     profile: Profile | None = None  # the profile a suggested baseline was made from (not kept by files)
@@ -455,7 +456,8 @@ def load_baseline(source: str | Path | Baseline) -> Baseline:
     # constraints alone still give the type, completeness and domain checks; drift needs statistics
     stats_doc = _read_json(stats_path) if stats_path.exists() else {}
     cons_doc = _read_json(cons_path) if cons_path.exists() else {}
-    return Baseline(stats_doc, cons_doc, _features_from(stats_doc, cons_doc, str(stats_path), str(cons_path)))
+    features = _features_from(stats_doc, cons_doc, str(stats_path), str(cons_path))  # validates both documents
+    return Baseline(cast(StatisticsDoc, stats_doc), cast(ConstraintsDoc, cons_doc), features)
 
 
 def _describe(data: Any) -> str:

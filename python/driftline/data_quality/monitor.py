@@ -35,7 +35,7 @@ from driftline.data_quality.baseline import Baseline, load_baseline, statistics_
 from driftline.data_quality.checks import NUMERIC, run_checks
 from driftline.data_quality.drift import DriftTest, drift_table
 from driftline.errors import DriftlineError, InvalidArgumentError
-from driftline.formats.sagemaker import CloudWatchMetric
+from driftline.formats.sagemaker import CloudWatchMetric, StatisticsDoc
 from driftline.io import check_window, read_window, to_utc
 from driftline.profile import Profile
 from driftline.runs import Run, execute
@@ -51,7 +51,7 @@ class MonitorRun(Run):
 
     drift: list[DriftTest] = field(default_factory=list)
     metrics: list[CloudWatchMetric] = field(default_factory=list)
-    statistics: dict[str, Any] = field(default_factory=dict)
+    statistics: StatisticsDoc = field(default_factory=lambda: StatisticsDoc())
     item_count: int = 0
     dataset_drift: bool = False
     drifted_features: list[str] = field(default_factory=list)
