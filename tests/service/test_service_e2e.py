@@ -141,3 +141,48 @@ def test_schedule_run_serves_metrics_and_stops_on_sigterm(scenario: tuple[Path, 
     assert rows and all(e.status != "InProgress" for e in rows)  # the current execution finished
     hours = sorted(e.window_start for e in rows)
     assert hours == [sc.start + timedelta(hours=k) for k in range(len(hours))]  # type: ignore[attr-defined]
+
+
+def test_a_model_quality_monitor_through_the_scheduler(scenario: tuple[Path, object], tmp_path: Path) -> None:
+    """A model-quality monitor as SageMaker schedules one: every 6 hours, over the window that
+    ended a day earlier (the labels arrive a day late), with its options from the config."""
+    from driftline.model_quality import suggest_model_quality_baseline
+    from driftline.scenario import DECISION_THRESHOLD
+
+    root, sc = scenario
+    base = suggest_model_quality_baseline(sc.validation_path, problem_type="BinaryClassification",  # type: ignore[attr-defined]
+                                          ground_truth_attribute="label", probability_attribute="score",
+                                          probability_threshold_attribute=DECISION_THRESHOLD)
+    base.write(root / "mq-baseline")
+    start = sc.start.isoformat().replace("+00:00", "Z")  # type: ignore[attr-defined]
+    (root / "mq.toml").write_text(f"""
+[store]
+path = "mq-state/driftline.db"
+
+[[monitors]]
+name = "mq"
+type = "model-quality"
+baseline = "mq-baseline"
+data = "data/capture"
+ground_truth = "data/groundtruth"
+schedule = "every 6 hours"
+start = "{start}"
+start_offset = "-P1DT6H"
+end_offset = "-P1D"
+out = "mq-runs/{{window_start}}"
+
+[monitors.options]
+probability_attribute = "0"
+probability_threshold_attribute = {DECISION_THRESHOLD}
+bootstrap = 0
+""", encoding="utf-8")
+    config = load_config(root / "mq.toml")
+    at = sc.start + timedelta(days=3)  # type: ignore[attr-defined]
+    with Store.open(config.store.target) as store:
+        done = Scheduler(config, store).run_once(at)
+    # windows [start + 6k h, start + 6(k+1) h) whose scheduled time (end + 1 day) is <= at: k = 0..7
+    assert [e.window_start for e in done] == [sc.start + timedelta(hours=6 * k) for k in range(8)]  # type: ignore[attr-defined]
+    assert all(e.status in ("Completed", "CompletedWithViolations") for e in done), [e.reason for e in done]
+    e = done[0]
+    assert "recall" in e.metrics and 0 <= e.metrics["recall"] <= 1 and e.metrics["traffic_requests"] == 6 * 50
+    assert (Path(e.output) / "statistics.json").exists() and (Path(e.output) / "merge_report.json").exists()
