@@ -213,6 +213,29 @@ def test_sigkill_mid_execution_loses_nothing(tmp_path: Path) -> None:
     assert ("a", START + timedelta(hours=2)) in runner.ran
 
 
+def test_the_backlog_is_pending_and_a_stop_leaves_the_rest_stopped(tmp_path: Path) -> None:
+    config = load_config(config_file(tmp_path))
+    with Store.open(config.store.target) as store:
+        seen: list[list[str]] = []
+
+        class Watching(FakeRunner):
+            def __call__(self, m: MonitorConfig, scheduled: datetime) -> tuple[str, str, int, dict[str, float], str]:
+                with Store.open(config.store.target) as other:  # what another reader sees meanwhile
+                    seen.append(sorted({e.status for e in other.executions()}))
+                if len(self.ran) == 2:
+                    s.stop_requested.set()  # as SIGTERM does: the current execution finishes
+                return super().__call__(m, scheduled)
+
+        s = Scheduler(config, store, runner=Watching())
+        done = s.run_once(START + timedelta(hours=4))
+        assert len(done) == 3 and seen[0] == ["InProgress", "Pending"]
+        statuses = {(e.monitor, e.window_start.hour): e.status for e in store.executions()}
+        assert sorted(statuses.values()).count("Stopped") == 6 - 3 and "Pending" not in statuses.values()
+        # the next start runs the stopped windows
+        again = Scheduler(config, store, runner=FakeRunner()).run_once(START + timedelta(hours=4))
+        assert len(again) == 3 and {e.status for e in store.executions()} == {"Completed"}
+
+
 def test_run_forever_stops_when_asked(tmp_path: Path) -> None:
     config = load_config(config_file(tmp_path))
     with Store.open(config.store.target) as store:

@@ -143,8 +143,16 @@ class Scheduler:
         for e in self.store.recover(_utcnow()):
             self.echo(f"{e.monitor} {_iso(e.window_start)}: marked Failed (interrupted); it runs again")
         finished: list[Execution] = []
-        for d in self.due(at):
+        due = self.due(at)
+        if not self.dry_run:
+            for d in due:  # the backlog is visible in the store (Pending) before it runs
+                self.store.mark(d.monitor.name, d.monitor.model, d.start, d.end, d.scheduled, "Pending", "due; waiting for its turn")
+        for k, d in enumerate(due):
             if self.stop_requested.is_set():
+                if not self.dry_run:
+                    for rest in due[k:]:
+                        self.store.mark(rest.monitor.name, rest.monitor.model, rest.start, rest.end, rest.scheduled, "Stopped",
+                                        "the scheduler was stopped before this window ran; it runs at the next start")
                 break
             if self.dry_run:
                 self.echo(f"would run {d.monitor.name} [{_iso(d.start)}, {_iso(d.end)}) -> {d.monitor.out_folder(d.scheduled)}")
