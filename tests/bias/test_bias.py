@@ -201,3 +201,47 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad.write_text("{}")
     assert main(["bias", "baseline", "--config", str(bad), "--data", str(base_csv), "--out", str(tmp_path / "b2")]) == 2
     assert "'label'" in capsys.readouterr().err
+
+
+def test_monitor_over_captured_data_with_ground_truth(tmp_path: Path) -> None:
+    """A capture folder (features _c0.., the model's output) joined with ground truth by eventId;
+    the configuration's headers name the captured features."""
+    rng = np.random.default_rng(4)
+    cap = tmp_path / "capture" / "ep" / "AllTraffic" / "2024" / "03" / "01" / "10"
+    cap.mkdir(parents=True)
+    n = 600
+    sex = rng.choice(["m", "f"], n)
+    x = rng.normal(size=n)
+    y = rng.integers(0, 2, n)
+    pred = np.where(sex == "f", 0, (x > 0).astype(int))  # the model never accepts f
+    lines = [json.dumps({"captureData": {
+        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": f"{x[i]:.4f},{sex[i]}", "encoding": "CSV"},
+        "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": str(pred[i]), "encoding": "CSV"}},
+        "eventMetadata": {"eventId": f"e{i}", "inferenceTime": "2024-03-01T10:00:00Z"}, "eventVersion": "0"}) for i in range(n)]
+    (cap / "part.jsonl").write_text("\n".join(lines) + "\n")
+    cfg = tmp_path / "analysis_config.json"
+    cfg.write_text(json.dumps({"headers": ["y", "x", "sex", "p"], "label": "y", "label_values_or_threshold": [1],
+                               "predicted_label": "p", "facet": [{"name_or_index": "sex", "value_or_threshold": ["f"]}]}))
+    base = pl.DataFrame({"y": y, "x": x, "sex": sex, "p": (x > 0).astype(int)})
+    suggest_bias_baseline(base, cfg, out=tmp_path / "b")
+    gt = pl.DataFrame({"eventId": [f"e{i}" for i in range(n)], "label": [str(v) for v in y]})
+    run = run_bias_monitor(tmp_path / "b", cfg, tmp_path / "capture", ground_truth=gt, start="2024-03-01T10:00:00Z",
+                           end="2024-03-01T11:00:00Z", out=tmp_path / "r")
+    assert run.status == "CompletedWithViolations", run.reason
+    assert run.item_count == n
+    assert "DPPL" in {v["metric_name"] for v in run.violations}
+    dppl = metrics_of(run.analysis, "post_training_bias_metrics", "sex")["DPPL"]["value"]
+    assert dppl == pytest.approx(float((pred[sex == "m"] == 1).mean()))
+
+
+def test_numpy_knn_matches_scikit_learn() -> None:
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from driftline.bias.metrics import _knn_numpy
+
+    rng = np.random.default_rng(2)
+    xa, xd = rng.normal(size=(300, 3)), rng.normal(size=(200, 3))
+    ya = rng.random(300) < 0.4
+    for k in (1, 5):
+        ref = KNeighborsClassifier(n_neighbors=k).fit(xa, ya).predict(xd)
+        assert (_knn_numpy(xa, ya, xd, k) == ref).all()

@@ -143,18 +143,12 @@ def _window(data: Any, ground_truth: Any, cfg: AnalysisConfig, run: BiasRun, has
 
 def _numeric_labels(frame: pl.DataFrame, label: str) -> pl.DataFrame:
     """Ground-truth labels arrive as text: numbers become numbers (as a table would give them)."""
-    s = frame[label]
-    as_int = s.str.strip_chars().cast(pl.Int64, strict=False)
-    if as_int.null_count() == s.null_count():
-        return frame.with_columns(as_int.alias(label))
-    as_float = s.str.strip_chars().cast(pl.Float64, strict=False)
-    if as_float.null_count() == s.null_count():
-        return frame.with_columns(as_float.alias(label))
-    return frame
+    return frame.with_columns(_as_numbers(frame[label])) if frame[label].dtype == pl.String else frame
 
 
 def _capture_names(frame: pl.DataFrame, outputs: list[str], cfg: AnalysisConfig, labels_apart: bool) -> pl.DataFrame:
-    features = [c for c in frame.columns if re.fullmatch(r"_c\d+", c)]
+    features = [c for c in frame.columns if re.fullmatch(r"_c\d+", c) and c not in outputs]
+    frame = frame.with_columns(_as_numbers(frame[c]) for c in [*features, *outputs] if frame[c].dtype == pl.String)
     rename: dict[str, str] = {}
     if cfg.headers:
         names = [h for h in cfg.headers if h not in {cfg.predicted_label, cfg.probability} and not (labels_apart and h == cfg.label)]
@@ -163,6 +157,16 @@ def _capture_names(frame: pl.DataFrame, outputs: list[str], cfg: AnalysisConfig,
     if outputs and target and target not in frame.columns:
         rename[outputs[0]] = target
     return frame.rename(rename)
+
+
+def _as_numbers(s: pl.Series) -> pl.Series:
+    """A captured CSV value column as integers or floats when every value is one (else text)."""
+    text = s.str.strip_chars()
+    for dtype in (pl.Int64, pl.Float64):
+        cast = text.cast(dtype, strict=False)
+        if cast.null_count() == s.null_count():
+            return cast
+    return s
 
 
 def _ground_truth(ground_truth: Any, run: BiasRun) -> pl.DataFrame:
