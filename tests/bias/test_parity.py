@@ -127,3 +127,13 @@ def test_random_tables_equal_smclarify(seed: int, n: int, n_classes: int, n_face
             assert all(m["value"] is None and "no positive predicted label" in m["error"] for m in v["metrics"])
         return
     assert_same(frame, doc)
+
+
+def test_boolean_facet_categorical_label_and_method_subset() -> None:
+    rng = np.random.default_rng(9)
+    n = 300
+    frame = pl.DataFrame({"x": rng.normal(size=n), "member": rng.random(n) < 0.3,
+                          "y": pl.Series(rng.choice(["lo", "mid", "hi"], n)).cast(pl.Categorical),
+                          "p": pl.Series(rng.choice(["lo", "mid", "hi"], n)).cast(pl.Categorical)})
+    assert_same(frame, {"label": "y", "label_values_or_threshold": ["hi"], "predicted_label": "p", "facet": [{"name_or_index": "member"}],
+                        "methods": {"pre_training_bias": {"methods": ["CI", "KL"]}, "post_training_bias": {"methods": ["DI", "FT", "TE"]}}})
