@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from driftline import __version__
-from driftline.cli import baseline, demo, executions, model_quality, monitor, schedule
+from driftline.cli import attribution, baseline, demo, executions, model_quality, monitor, schedule
 from driftline.cli._common import EXIT_CODES, Parser, run_command
 
 __all__ = ["main"]
 
-COMMANDS = (demo, baseline, monitor, model_quality, schedule, executions)
+COMMANDS = (demo, baseline, monitor, model_quality, schedule, executions, attribution)
 
 
 def parser() -> Parser:
