@@ -136,20 +136,36 @@ def background(cfg: AttributionConfig, features: list[str], data: pl.DataFrame |
             path = cfg.base_dir / path
         if not path.exists():
             raise InvalidInputError(f"{cfg.source}: methods.shap.baseline file {bl!r} does not exist")
-        frame = read_frame(path, "methods.shap.baseline")
-        if not all(f in frame.columns for f in features):
-            frame = positional(read_frame(path, "methods.shap.baseline", has_header=False), cfg, features)
+        frame = positional(read_frame(path, "methods.shap.baseline", has_header=_has_header(path)), cfg, features)
         x, _ = as_matrix(frame, features, f"the baseline file {str(path)!r}")
         return {"features": features, "rows": x.tolist(), "weights": [1.0 / len(x)] * len(x), "source": str(path)}
     if saved is not None:
         if list(saved["features"]) != features:
-            raise InvalidInputError(f"the baseline's shap_background.json has features {saved['features'][:5]}..., the data {features[:5]}...")
+            diff = [f for f in features if f not in saved["features"]] + [f for f in saved["features"] if f not in features]
+            what = f"feature {diff[0]!r} is in one but not the other" if diff else "the features are in another order"
+            raise InvalidInputError(f"the baseline's shap_background.json and the data disagree: {what}")
         return saved
     if data is None:
         raise InvalidInputError("no KernelSHAP background: give methods.shap.baseline in the config or a baseline with shap_background.json")
     k = cfg.num_clusters or DEFAULT_CLUSTERS
     centers, weights = kmeans_background(data, k, seed=cfg.seed, features=features)
     return {"features": features, "rows": centers.tolist(), "weights": weights.tolist(), "source": f"k-means ({len(centers)} clusters) of the baseline data"}
+
+
+def _has_header(path: Path) -> bool:
+    """A CSV whose first line is all numbers has no header (Clarify's baseline files have none)."""
+    if path.suffix.lower() != ".csv":
+        return True
+    try:
+        with path.open(encoding="utf-8") as f:
+            first = f.readline()
+    except (OSError, UnicodeDecodeError):
+        return True
+    try:
+        [float(v) for v in first.strip().split(",")]
+    except ValueError:
+        return True
+    return False
 
 
 def model_attributions(cfg: AttributionConfig, model: Model, frame: pl.DataFrame, features: list[str], bg: BackgroundDoc,

@@ -219,6 +219,10 @@ def run_attribution_monitor(
             raise DriftlineError("no data in the analysis window (an empty window fails, as in SageMaker)")
         run.item_count = frame.height
         features = cfg.features(frame.columns)
+        absent = [f for f in features if f not in frame.columns]
+        if absent:
+            raise InvalidInputError(f"the data has no column {absent[0]!r} (a feature of the config's headers); its columns: "
+                                    f"{', '.join(frame.columns[:8])}")
         att: Attributions
         if fn is None:
             att = file_attributions(attributions, features, cfg, rows=frame.height)
