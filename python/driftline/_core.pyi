@@ -169,7 +169,7 @@ def ndcg(baseline: npt.NDArray[np.float64], current: npt.NDArray[np.float64], ig
 # --- shap.rs ---
 def shap_plan(m: int, num_samples: int, seed: int = 0) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64], bool]: ...
 def shap_synthesize(
-    rows: npt.NDArray[np.float64], background: npt.NDArray[np.float64], masks: npt.NDArray[np.uint8]
+    rows: npt.NDArray[np.float64], background: npt.NDArray[np.float64], masks: npt.NDArray[np.uint8], append_rows: bool = False
 ) -> npt.NDArray[np.float64]: ...
 def shap_solve(
     masks: npt.NDArray[np.uint8],

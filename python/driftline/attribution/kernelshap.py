@@ -197,7 +197,7 @@ def kernel_shap(
     seed: int = 0,
     use_logit: bool = False,
     model_input: ModelInput = "numpy",
-    max_model_rows: int = 1 << 18,
+    max_model_rows: int = 1 << 16,
 ) -> ShapValues:
     """KernelSHAP values of every row of ``data`` for ``model`` against ``background``.
 
@@ -243,10 +243,12 @@ def kernel_shap(
     step = max(1, max_model_rows // per_row)
     for s in range(0, len(x), step):
         rows = np.ascontiguousarray(x[s:s + step])
-        synth = _core.shap_synthesize(rows, bg, masks) if len(masks) else np.empty((0, m))
-        out = evaluate(np.concatenate([synth, rows]) if len(synth) else rows)
+        batch = _core.shap_synthesize(rows, bg, masks, True)
+        n_synth = len(batch) - len(rows)
+        out = evaluate(batch)
+        del batch
         if out.shape[1] != n_out:
             raise InvalidInputError(f"the model returned {out.shape[1]} outputs per row, but {n_out} on the background")
-        y, fx = np.ascontiguousarray(out[: len(synth)]), np.ascontiguousarray(out[len(synth):])
+        y, fx = np.ascontiguousarray(out[:n_synth]), np.ascontiguousarray(out[n_synth:])
         values[s:s + step] = _core.shap_solve(masks, weights, y, fx, expected, len(bg), bw)
     return ShapValues(values, expected, names, bool(exact), len(masks), model_rows, model_seconds, time.perf_counter() - t0)

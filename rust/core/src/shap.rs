@@ -260,8 +260,9 @@ fn sample_pairs(m: usize, p: usize, want: usize, rng: &mut u64, masks: &mut Vec<
 
 /// The synthetic rows for `rows` (`n_rows x m`): for each row, coalition and background row, the
 /// background row with the coalition's features taken from the row. Returns
-/// `n_rows x n_coal x n_bg x m` values, row-major.
-pub fn synthesize(rows: &[f64], background: &[f64], m: usize, masks: &[u8]) -> Result<Vec<f64>> {
+/// `n_rows x n_coal x n_bg x m` values, row-major, followed by the rows themselves when
+/// `append_rows` (so one model call also gives f(x)).
+pub fn synthesize(rows: &[f64], background: &[f64], m: usize, masks: &[u8], append_rows: bool) -> Result<Vec<f64>> {
     if m == 0 {
         return Err(StatsError::InvalidArgument("KernelSHAP needs at least one feature".into()));
     }
@@ -275,8 +276,12 @@ pub fn synthesize(rows: &[f64], background: &[f64], m: usize, masks: &[u8]) -> R
         return Err(StatsError::Empty { arg: "background" });
     }
     let per_row = n_coal * n_bg * m;
-    let total = n_rows.checked_mul(per_row).ok_or(StatsError::OutOfMemory { arg: "rows", bytes: usize::MAX })?;
+    let synth = n_rows.checked_mul(per_row).ok_or(StatsError::OutOfMemory { arg: "rows", bytes: usize::MAX })?;
+    let total = synth + if append_rows { rows.len() } else { 0 };
     let mut out = try_filled("rows", total, 0.0f64)?;
+    if append_rows {
+        out[synth..].copy_from_slice(rows);
+    }
     if per_row == 0 {
         return Ok(out);
     }
@@ -284,19 +289,17 @@ pub fn synthesize(rows: &[f64], background: &[f64], m: usize, masks: &[u8]) -> R
         let x = &rows[r * m..(r + 1) * m];
         for (c, mask) in masks.chunks_exact(m).enumerate() {
             let block = &mut chunk[c * n_bg * m..(c + 1) * n_bg * m];
-            block.copy_from_slice(background);
-            for (j, &on) in mask.iter().enumerate() {
-                if on != 0 {
-                    let v = x[j];
-                    block.iter_mut().skip(j).step_by(m).for_each(|cell| *cell = v);
+            for (dst, src) in block.chunks_exact_mut(m).zip(background.chunks_exact(m)) {
+                for j in 0..m {
+                    dst[j] = if mask[j] != 0 { x[j] } else { src[j] };
                 }
             }
         }
     };
-    if total >= crate::PARALLEL_MIN_LEN {
-        out.par_chunks_mut(per_row).enumerate().for_each(fill);
+    if synth >= crate::PARALLEL_MIN_LEN {
+        out[..synth].par_chunks_mut(per_row).enumerate().for_each(fill);
     } else {
-        out.chunks_mut(per_row).enumerate().for_each(fill);
+        out[..synth].chunks_mut(per_row).enumerate().for_each(fill);
     }
     Ok(out)
 }
@@ -490,7 +493,7 @@ mod tests {
 
     fn explain(m: usize, budget: usize, w: &[f64], x: &[f64], bg: &[f64]) -> (Coalitions, Vec<f64>) {
         let plan = plan_coalitions(m, budget, 7).unwrap();
-        let syn = synthesize(x, bg, m, &plan.masks).unwrap();
+        let syn = synthesize(x, bg, m, &plan.masks, false).unwrap();
         let y = linear(w, &syn);
         let fx = linear(w, x);
         let fb = linear(w, bg);
@@ -565,7 +568,7 @@ mod tests {
         let plan = plan_coalitions(m, 20, 1).unwrap();
         let x = [1.0, 2.0, 3.0, 0.5, -1.0, 2.0];
         let bg = [0.0; 6];
-        let syn = synthesize(&x, &bg, m, &plan.masks).unwrap();
+        let syn = synthesize(&x, &bg, m, &plan.masks, false).unwrap();
         let f = |r: &[f64]| r[0] * r[1] + r[2].powi(2) - r[3] * r[4] * r[5];
         let y: Vec<f64> = syn.chunks_exact(m).map(f).collect();
         let fx = [f(&x)];
@@ -578,8 +581,10 @@ mod tests {
     fn bad_inputs_are_errors_not_panics() {
         assert!(plan_coalitions(0, 10, 0).is_err());
         assert!(plan_coalitions(20, 1, 0).is_err());
-        assert!(synthesize(&[1.0, 2.0, 3.0], &[0.0, 0.0], 2, &[1, 0]).is_err());
-        assert!(synthesize(&[1.0, 2.0], &[], 2, &[1, 0]).is_err());
+        assert!(synthesize(&[1.0, 2.0, 3.0], &[0.0, 0.0], 2, &[1, 0], false).is_err());
+        assert!(synthesize(&[1.0, 2.0], &[], 2, &[1, 0], true).is_err());
+        let with_rows = synthesize(&[1.0, 2.0], &[5.0, 6.0], 2, &[1, 0], true).unwrap();
+        assert_eq!(with_rows, vec![1.0, 6.0, 1.0, 2.0]);
         let plan = plan_coalitions(3, 100, 0).unwrap();
         assert!(solve(&plan, &[1.0], 1, &[], &[1.0], &[0.0]).is_err());
         let y = vec![f64::NAN; plan.len()];

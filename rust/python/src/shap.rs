@@ -27,13 +27,16 @@ fn shap_plan(py: Python<'_>, m: i128, num_samples: i128, seed: u64) -> PyResult<
 }
 
 /// The synthetic rows: for each row, coalition and background row (in that order), the
-/// background row with the coalition's features from the row; `(rows*coalitions*background, m)`.
+/// background row with the coalition's features from the row; `(rows*coalitions*background, m)`,
+/// then the rows themselves when `append_rows`.
 #[pyfunction]
+#[pyo3(signature = (rows, background, masks, append_rows=false))]
 fn shap_synthesize<'py>(
     py: Python<'py>,
     rows: PyReadonlyArray2<'py, f64>,
     background: PyReadonlyArray2<'py, f64>,
     masks: PyReadonlyArray2<'py, u8>,
+    append_rows: bool,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let m = rows.shape()[1];
     if background.shape()[1] != m || masks.shape()[1] != m {
@@ -43,7 +46,7 @@ fn shap_synthesize<'py>(
         )));
     }
     let (r, b, k) = (contiguous(py, &rows, "rows")?, contiguous(py, &background, "background")?, contiguous(py, &masks, "masks")?);
-    let out = run(py, || synthesize(r, b, m, k))?;
+    let out = run(py, || synthesize(r, b, m, k, append_rows))?;
     let n = out.len() / m.max(1);
     out.into_pyarray(py).reshape([n, m])
 }
