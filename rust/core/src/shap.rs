@@ -449,10 +449,10 @@ pub fn solve(
         let mut ybar = vec![0.0f64; n_coal * n_out];
         let base = r * n_coal * n_bg * n_out;
         for c in 0..n_coal {
-            for b in 0..n_bg {
+            for (b, &wb) in bw.iter().enumerate() {
                 let off = base + (c * n_bg + b) * n_out;
                 for o in 0..n_out {
-                    ybar[c * n_out + o] += bw[b] * y[off + o];
+                    ybar[c * n_out + o] += wb * y[off + o];
                 }
             }
         }
