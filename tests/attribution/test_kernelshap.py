@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from driftline import _core
 from driftline.attribution import kernel_shap, kmeans_background
@@ -196,3 +198,23 @@ def test_kmeans_background_is_seeded_and_weighted() -> None:
     np.testing.assert_allclose(c1[order], [[0, 0], [5, 5]], atol=0.05)
     few, wf = kmeans_background(np.array([[1.0, 1.0], [1.0, 1.0], [2.0, 2.0]]), 5)
     assert len(few) == 2 and wf.tolist() == pytest.approx([2 / 3, 1 / 3])
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(2, 16), budget=st.integers(2, 3000), seed=st.integers(0, 2**64 - 1))
+def test_any_plan_is_unique_paired_within_budget_and_exact_on_additive_games(m: int, budget: int, seed: int) -> None:
+    masks, weights, exact = _core.shap_plan(m, budget, seed)
+    assert exact == (budget >= 2**m - 2)
+    assert len(masks) <= max(budget, 0) and len(masks) == len(weights)
+    assert len(np.unique(masks, axis=0)) == len(masks)
+    sizes = masks.sum(axis=1)
+    assert ((sizes > 0) & (sizes < m)).all() and (weights > 0).all()
+    rows = {tuple(r) for r in masks}
+    assert all(tuple(1 - r) in rows for r in masks)
+    x, bg = rng_data(m, n=2, nb=3, seed=seed % 1000)
+    w = np.arange(1, m + 1, dtype=np.float64)
+    y = _core.shap_synthesize(np.ascontiguousarray(x), bg, masks) @ w
+    if np.linalg.matrix_rank(np.vstack([masks, np.ones(m)])) == m:  # the coalitions determine a unique solution
+        phi = _core.shap_solve(masks, weights, np.ascontiguousarray(y[:, None]), np.ascontiguousarray((x @ w)[:, None]),
+                               np.array([bg.mean(axis=0) @ w]), len(bg))[:, :, 0]
+        np.testing.assert_allclose(phi, w * (x - bg.mean(axis=0)), atol=1e-6)

@@ -187,3 +187,25 @@ def test_spearman() -> None:
     assert spearman(np.array([1.0, 2, 3]), np.array([10.0, 20, 30])) == pytest.approx(1)
     assert spearman(np.array([1.0, 2, 3]), np.array([3.0, 2, 1])) == pytest.approx(-1)
     assert spearman(np.array([1.0, 1, 1]), np.array([3.0, 2, 1])) is None
+
+
+def test_capture_window_is_filtered_by_time(tmp_path: Path) -> None:
+    """A SageMaker data-capture file: inputs by position take the config's features, the model's
+    captured output and the event metadata are not features, the window is [start, end)."""
+    from datetime import UTC, datetime, timedelta
+
+    t0 = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    rng = np.random.default_rng(7)
+    lines = []
+    for i in range(120):
+        x = rng.normal(size=5)
+        lines.append(json.dumps({"captureData": {
+            "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "encoding": "CSV", "data": ",".join(f"{v:.6f}" for v in x)},
+            "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "encoding": "CSV", "data": "0.5"}},
+            "eventMetadata": {"eventId": f"e{i}", "inferenceTime": (t0 + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ")},
+            "eventVersion": "0"}))
+    (tmp_path / "capture.jsonl").write_text("\n".join(lines) + "\n")
+    suggest_attribution_baseline(CONFIG, table(100, 0), model=model, out=tmp_path / "b")
+    run = run_attribution_monitor(tmp_path / "b", CONFIG, tmp_path / "capture.jsonl", model=model, start=t0, end=t0 + timedelta(hours=1))
+    assert run.status == "Completed", run.reason
+    assert run.item_count == 60 and run.ndcg["label0"] > 0.99

@@ -85,6 +85,8 @@ def positional(frame: pl.DataFrame, cfg: AttributionConfig, features: list[str] 
     cols = frame.columns
     if not cols or not all(re.fullmatch(r"_c\d+", c) for c in cols):
         return frame
+    if features is None and cfg.headers is not None:
+        features = cfg.features(cfg.headers)
     for names in (cfg.headers, features):
         if names is not None and len(names) == len(cols):
             return frame.rename(dict(zip(cols, names, strict=True)))
