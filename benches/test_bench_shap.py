@@ -11,8 +11,8 @@ per row for both (shap: ``nsamples=200, l1_reg=False``, its fastest setting). Bo
   (all 2^M - 2 coalitions) for 10 and 12 features.
 
 Run: ``python -m pytest benches/test_bench_shap.py -s -p no:cacheprovider --benchmark-enable
---benchmark-group-by=group --benchmark-columns=min,median,rounds``. Timings are reported,
-never asserted.
+--benchmark-group-by=group --benchmark-columns=min,median,rounds -m "slow or not slow"`` (the
+report is marked slow, so plain ``make test`` skips it). Timings are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ def test_bench_model_alone(benchmark: Any) -> None:
     benchmark.pedantic(lambda: [model.predict(b) for b in batches], rounds=3, iterations=1)
 
 
+@pytest.mark.slow
 def test_report() -> None:
     """Prints the speed table and the accuracy comparison (nothing timed is asserted)."""
     model, bg, rows = setup()
