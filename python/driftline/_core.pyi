@@ -166,6 +166,21 @@ def gammaln(x: float) -> float: ...
 # --- ndcg.rs ---
 def ndcg(baseline: npt.NDArray[np.float64], current: npt.NDArray[np.float64], ignore_ties: bool = False) -> float: ...
 
+# --- shap.rs ---
+def shap_plan(m: int, num_samples: int, seed: int = 0) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64], bool]: ...
+def shap_synthesize(
+    rows: npt.NDArray[np.float64], background: npt.NDArray[np.float64], masks: npt.NDArray[np.uint8], append_rows: bool = False
+) -> npt.NDArray[np.float64]: ...
+def shap_solve(
+    masks: npt.NDArray[np.uint8],
+    weights: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    fx: npt.NDArray[np.float64],
+    expected: npt.NDArray[np.float64],
+    n_background: int,
+    background_weights: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.float64]: ...
+
 # --- wasserstein.rs ---
 def wasserstein_distance(
     u_values: npt.NDArray[np.float64],

@@ -14,6 +14,7 @@ mod ks;
 mod metrics;
 mod moments;
 mod ndcg;
+mod shap;
 mod wasserstein;
 
 #[pymodule(gil_used = false)]
@@ -28,6 +29,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     kll::register(m)?;
     chisq::register(m)?;
     ndcg::register(m)?;
+    shap::register(m)?;
     fdr::register(m)?;
     wasserstein::register(m)?;
     isotonic::register(m)?;
