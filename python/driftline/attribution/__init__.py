@@ -13,7 +13,7 @@
 from driftline.attribution.baseline import (
     AttributionBaseline, Attributions, aggregate, load_attribution_baseline, load_model, suggest_attribution_baseline,
 )
-from driftline.attribution.config import AGG_METHODS, AttributionConfig, load_config
+from driftline.clarify.attribution import AGG_METHODS, AttributionConfig, load_config
 from driftline.attribution.kernelshap import ShapValues, default_num_samples, kernel_shap, kmeans_background
 from driftline.attribution.monitor import AttributionRun, run_attribution_monitor, spearman
 

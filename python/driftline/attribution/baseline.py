@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 
 from driftline._outputs import OutputFolder
-from driftline.attribution.config import AggMethod, AttributionConfig, load_config
+from driftline.clarify.attribution import AggMethod, AttributionConfig, load_config
 from driftline.attribution.kernelshap import F64, Model, ModelInput, ShapValues, as_matrix, kernel_shap, kmeans_background
 from driftline.errors import InvalidArgumentError, InvalidInputError
 from driftline.formats.attribution import AnalysisDoc, BackgroundDoc, LabelExplanation

@@ -33,7 +33,7 @@ from driftline.attribution.baseline import (
     Attributions, analysis_doc, background, file_attributions, load_attribution_baseline, load_model, model_attributions,
     positional,
 )
-from driftline.attribution.config import AttributionConfig, load_config
+from driftline.clarify.attribution import AttributionConfig, load_config
 from driftline.attribution.kernelshap import F64, Model, ModelInput
 from driftline.errors import DriftlineError, InvalidArgumentError, InvalidInputError
 from driftline.formats.attribution import (

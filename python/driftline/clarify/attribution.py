@@ -5,8 +5,9 @@ A Clarify ``analysis_config.json`` works as it is: ``headers`` (the dataset's co
 rows, a list of lists or a file path), ``num_samples``, ``agg_method`` (``mean_abs`` (default),
 ``median``, ``mean_sq``), ``seed``, ``use_logit``, ``save_local_shap_values``, ``num_clusters``
 (k-means background size when there is no ``baseline``), and ``predictor.label_headers`` (names
-of the model's outputs). Unknown fields are ignored. (The lead unifies this with
-``driftline.clarify.config``.)
+of the model's outputs). Unknown fields are ignored. The bias fields of the same file (label
+values, facets, methods) are read by :mod:`driftline.clarify.config`; an explainability-only
+configuration needs none of them.
 """
 
 from __future__ import annotations
