@@ -236,7 +236,7 @@ def test_day_two_has_the_injected_problems(demo: Scenario, demo_capture: pl.Data
 def test_drift_only_where_injected(demo: Scenario, demo_capture: pl.DataFrame) -> None:
     """SageMaker's hourly check with default thresholds (robust L-infinity > 0.1): nothing on days
     one and three; income on every hour of day two, and no other column drifts (the kiosk share
-    shows in categorical_values_check, not as drift)."""
+    shows in categorical_values_check, not as drift; the score moves, below the threshold)."""
     train = read_train(demo)
     n = train.height
     base = {c: stats.KllSketch.of(train[c].cast(pl.Float64).to_numpy()) for c in NUMERIC}
@@ -254,6 +254,8 @@ def test_drift_only_where_injected(demo: Scenario, demo_capture: pl.DataFrame) -
         if day == 2 and column == "_c2":
             assert min(distances) > 0.2, distances
         elif day == 2 and column == "_c5":  # kiosk: simple distance 0.2, robust 0.2 - 0.13
+            assert max(distances) < 0.1, distances
+        elif day == 2 and column == "_c0":  # the model imputes most debt ratios: its scores narrow, short of the threshold
             assert max(distances) < 0.1, distances
         else:
             assert max(distances) < 0.05, (day, column, max(distances))

@@ -175,17 +175,20 @@ def run_scenario(out: Path, *, seed: int = 7, progress: bool | None = None) -> s
         lines.append(f"  day {inj.day}: {inj.description:<58} -> {inj.check} {verdict} ({hours}/24 hours)")
     lines += [""] + _clean_day_flags([r for d, r in runs if d != 2])
     lines += [""] + _model_quality(sc, out / "model-quality", progress)
+    from driftline.demo_clarify import run_clarify_demo
     from driftline.demo_service import run_service_demo
 
+    lines += [""] + run_clarify_demo(sc, out / "clarify")
     lines += [""] + run_service_demo(sc, out / "service")
     lines += ["", f"files: {out}/data (scenario), {out}/baseline, {out}/monitoring/yyyy/mm/dd/hh, "
-              f"{out}/model-quality/{{baseline,estimated,realised}}, {out}/service (monitors.toml, driftline.db, runs)"]
+              f"{out}/model-quality/{{baseline,estimated,realised}}, {out}/clarify/{{bias,attribution}}, "
+              f"{out}/service (monitors.toml, driftline.db, runs)"]
     text = "\n".join(lines)
     (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
     return text
 
 
-DEMO_ENTRIES = frozenset({"data", "baseline", "monitoring", "model-quality", "service", "summary.txt"})
+DEMO_ENTRIES = frozenset({"data", "baseline", "monitoring", "model-quality", "clarify", "service", "summary.txt"})
 
 
 def _check_demo_folder(out: Path) -> None:

@@ -49,6 +49,10 @@ Days (hour windows ``[start + 24(d-1) h, start + 24d h)``):
   fields empty; (4) :data:`NUM_ACCOUNTS_CORRUPT_SHARE` of the ``num_accounts`` fields replaced by
   text (:data:`CORRUPT_VALUES`). The shares are exact per hour (rounded to whole rows), the rows
   chosen at random.
+  The outcomes change too (the ground truth, not the captured inputs or scores): applicants
+  from region ``east`` default :data:`EAST_DEFAULT_FACTOR` times as often as the model expects,
+  a bias drift for the facet ``region = east``. With most ``debt_ratio`` fields empty the model
+  imputes them, so what drives its scores changes (attribution drift) and its recall falls.
 - day 3: the training distributions again (recovery).
 
 Everything derives from ``seed`` through numpy's ``default_rng`` (event ids are UUID strings
@@ -81,6 +85,7 @@ __all__ = [
     "CORRUPT_VALUES",
     "DAYS",
     "DEBT_RATIO_MISSING_SHARE",
+    "EAST_DEFAULT_FACTOR",
     "DEFAULT_START",
     "ENDPOINT",
     "INCOME_FACTOR",
@@ -114,9 +119,12 @@ COLUMNS: Mapping[str, str] = {
 
 INCOME_FACTOR = 1.6
 KIOSK_SHARE = 0.20
-DEBT_RATIO_MISSING_SHARE = 0.30
+DEBT_RATIO_MISSING_SHARE = 0.70
 NUM_ACCOUNTS_CORRUPT_SHARE = 0.15
 CORRUPT_VALUES: tuple[str, ...] = ("n/a", "twelve", "seven", "unknown", "ten+")
+# day two's bias problem, in the outcomes only (the captured inputs and scores are untouched):
+# applicants from region east default EAST_DEFAULT_FACTOR times as often as the model expects
+EAST_DEFAULT_FACTOR = 2.5
 LABEL_DELAY = timedelta(hours=24)  # ground truth of an hour is uploaded a day later
 LABEL_MISSING_SHARE = 0.03  # ... and some of it never
 DECISION_THRESHOLD = 0.3  # the lender declines an application at P(default) >= 0.3
@@ -238,6 +246,8 @@ def _rows(rng: np.random.Generator, n: int, inject: bool) -> tuple[list[str], np
         accounts[corrupt] = np.nan
     p = score(age, income, debt, accounts, channel, region)
     truth = score(age, income, debt_real, accounts_real, channel, region)
+    if inject:
+        truth = np.where(region == "east", np.minimum(1.0, truth * EAST_DEFAULT_FACTOR), truth)
     out = []
     for i in range(n):
         d = "" if np.isnan(debt[i]) else f"{debt[i]:.4f}"

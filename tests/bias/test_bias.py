@@ -245,3 +245,15 @@ def test_numpy_knn_matches_scikit_learn() -> None:
     for k in (1, 5):
         ref = KNeighborsClassifier(n_neighbors=k).fit(xa, ya).predict(xd)
         assert (_knn_numpy(xa, ya, xd, k) == ref).all()
+
+
+def test_default_allowed_range_of_the_confidence_interval_rule() -> None:
+    """No worse than the baseline, widened to Clarify's example tolerance around parity: a baseline
+    at parity does not allow only parity (every window's noise would alarm)."""
+    from driftline.bias.monitor import _allowed
+
+    assert _allowed("DPL", 0.0, None) == (-0.1, 0.1)
+    assert _allowed("DPL", -0.3, None) == (-0.3, 0.3)
+    assert _allowed("DI", 1.0, None) == (0.8, 1.25)
+    assert _allowed("DI", 0.5, None) == (0.5, 1.5)
+    assert _allowed("DPL", 0.0, {"DPL": (-0.05, 0.2)}) == (-0.05, 0.2)

@@ -39,6 +39,20 @@ def test_scenario_demo_finds_the_four_problems_and_the_quality_drop(tmp_path: Pa
     assert [v["metric_name"] for v in first["estimated_violations"]] == ["recall", "f1"]
     later = json.loads((mq / "realised" / "2026" / "11" / "02" / "00" / "monitoring_run.json").read_text())
     assert later["status"] == "CompletedWithViolations" and later["merge"]["matched"] > 1100
+    # bias drift (region east's outcomes change on day two) and attribution drift (debt_ratio mostly
+    # empty, income shifted): both flagged on day two only
+    days = [line for line in text.splitlines() if line.startswith("  day ") and "bias" in line]
+    assert [d.split(":")[0] for d in days] == ["  day 1", "  day 2", "  day 3"]
+    assert days[0].startswith("  day 1: bias Completed; attribution Completed")
+    assert days[2].startswith("  day 3: bias Completed; attribution Completed")
+    assert "bias CompletedWithViolations (" in days[1] and "DPL" in days[1] and "attribution CompletedWithViolations (NDCG 0.8" in days[1]
+    violations = json.loads((tmp_path / "clarify" / "bias" / "day-2" / "constraint_violations.json").read_text())["violations"]
+    assert {v["facet"] for v in violations} == {"region"} and {v["constraint_check_type"] for v in violations} == {"bias_drift_check"}
+    att = json.loads((tmp_path / "clarify" / "attribution" / "day-2" / "constraint_violations.json").read_text())["violations"]
+    assert [v["constraint_check_type"] for v in att] == ["feature_attribution_drift_check"]
+    # the scheduled part: the alert fires on day two and returns to OK on day three, with its actions
+    assert "alert violations: OK -> InAlert at window 11-02" in text and "alert violations: InAlert -> OK at window 11-03" in text
+    assert "webhook receiver got 2 POSTs" in text and "72 hourly executions recorded" in text and "a second run-once ran 0" in text
 
 
 def test_stats_demo_shows_every_statistic() -> None:

@@ -17,8 +17,9 @@ Two rules decide a violation (``rule``):
   metric's parity point (0; 1 for DI) than the baseline's;
 - ``"confidence-interval"`` (Clarify's documented bootstrap rule): the window's normal bootstrap
   interval (``confidence``, ``bootstrap`` resamples of the count tensor, seeded) is disjoint from
-  the allowed range, by default the values not worse than the baseline's, ``[p - |b - p|,
-  p + |b - p|]``, or ``allowed_ranges[metric]`` when given. It does not alarm on small windows,
+  the allowed range: ``allowed_ranges[metric]`` when given, else the values no worse than the
+  baseline's, ``[p - |b - p|, p + |b - p|]``, widened to at least Clarify's example tolerance of
+  0.1 around parity (the four-fifths rule, 0.8-1.25, for DI). It does not alarm on small windows,
   whose intervals are wide. FT's interval resamples its flips among group d (the kNN fit kept).
 
 A metric null in the window or the baseline (undefined: e.g. a facet value absent from the
@@ -105,11 +106,24 @@ def _fmt(x: float) -> str:
     return "Infinity" if x == math.inf else "-Infinity" if x == -math.inf else repr(float(x))
 
 
+# The default tolerance around parity of the confidence-interval rule: Clarify's documented example
+# (an allowed range (-0.1, 0.1) for DPPL) for the difference metrics, the four-fifths rule for DI.
+DEFAULT_TOLERANCE = 0.1
+DI_RANGE = (0.8, 1.25)
+
+
 def _allowed(name: str, base: float, ranges: dict[str, tuple[float, float]] | None) -> tuple[float, float]:
+    """The allowed range of a metric: ``ranges[name]`` when given, else every value no worse than
+    the baseline's or within the default tolerance of parity (0.1; DI 0.8-1.25), whichever is
+    wider: a baseline at parity would otherwise allow only parity itself, and every window's
+    sampling noise would alarm."""
     if ranges and name in ranges:
         return ranges[name]
     p = PARITY[name]
-    return p - abs(base - p), p + abs(base - p)
+    d = abs(base - p)
+    if name == "DI":
+        return min(p - d, DI_RANGE[0]), max(p + d, DI_RANGE[1])
+    return p - max(d, DEFAULT_TOLERANCE), p + max(d, DEFAULT_TOLERANCE)
 
 
 def _window(data: Any, ground_truth: Any, cfg: AnalysisConfig, run: BiasRun, has_header: bool) -> tuple[pl.DataFrame, list[str]]:
