@@ -257,3 +257,20 @@ def test_default_allowed_range_of_the_confidence_interval_rule() -> None:
     assert _allowed("DI", 1.0, None) == (0.8, 1.25)
     assert _allowed("DI", 0.5, None) == (0.5, 1.5)
     assert _allowed("DPL", 0.0, {"DPL": (-0.05, 0.2)}) == (-0.05, 0.2)
+
+
+def test_cli_flags_override_the_configuration(tmp_path: Path) -> None:
+    """--facet, --label-values and --probability-threshold replace the file's fields: the result is
+    the one of a configuration file that says so."""
+    base_csv, _, cfg, _ = _files(tmp_path)
+    assert main(["bias", "baseline", "--config", str(cfg), "--data", str(base_csv), "--out", str(tmp_path / "flags"),
+                 "--facet", "sex=m", "--label-values", "0"]) == 0
+    doc = json.loads(cfg.read_text())
+    doc.update(facet=[{"name_or_index": "sex", "value_or_threshold": ["m"]}], label_values_or_threshold=[0])
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(doc))
+    assert main(["bias", "baseline", "--config", str(other), "--data", str(base_csv), "--out", str(tmp_path / "file")]) == 0
+    flags = json.loads((tmp_path / "flags" / "analysis.json").read_text())
+    assert flags == json.loads((tmp_path / "file" / "analysis.json").read_text())
+    assert flags["pre_training_bias_metrics"]["facets"]["sex"][0]["value_or_threshold"] == "m"
+    assert main(["bias", "baseline", "--config", str(cfg), "--data", str(base_csv), "--out", str(tmp_path / "x"), "--facet", "=m"]) == 2
