@@ -29,6 +29,7 @@ window) is never a violation; its reason is in ``analysis.json``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,8 +90,9 @@ def _value(v: Any) -> float | None:
     return float(v)
 
 
-def _baseline_values(doc: AnalysisDoc) -> dict[tuple[str, str, str, str], float | None]:
-    out: dict[tuple[str, str, str, str], float | None] = {}
+def _entries(doc: AnalysisDoc) -> Iterator[tuple[str, Any, str, Any, Any]]:
+    """Every metric entry of an analysis document: (stage, the stage's document, facet, the facet
+    value's entry, the metric's entry)."""
     for stage in STAGES:
         sdoc: Any = doc.get(stage)
         if not sdoc:
@@ -98,8 +100,11 @@ def _baseline_values(doc: AnalysisDoc) -> dict[tuple[str, str, str, str], float 
         for facet, values in sdoc["facets"].items():
             for v in values:
                 for m in v.get("metrics", []):
-                    out[(stage, facet, str(v["value_or_threshold"]), m["name"])] = _value(m.get("value"))
-    return out
+                    yield stage, sdoc, facet, v, m
+
+
+def _baseline_values(doc: AnalysisDoc) -> dict[tuple[str, str, str, str], float | None]:
+    return {(stage, facet, str(v["value_or_threshold"]), m["name"]): _value(m.get("value")) for stage, _, facet, v, m in _entries(doc)}
 
 
 def _fmt(x: float) -> str:
@@ -309,19 +314,13 @@ def _violation(r: FacetValueResult, name: str, description: str) -> BiasViolatio
 
 def _cloudwatch(doc: AnalysisDoc) -> list[BiasCloudWatchMetric]:
     out: list[BiasCloudWatchMetric] = []
-    for stage in STAGES:
-        sdoc: Any = doc.get(stage)
-        if not sdoc:
+    for stage, sdoc, facet, v, m in _entries(doc):
+        x = _value(m["value"])
+        if x is None:
             continue
-        for facet, values in sdoc["facets"].items():
-            for v in values:
-                for m in v["metrics"]:
-                    x = _value(m["value"])
-                    if x is None:
-                        continue
-                    if math.isinf(x):
-                        x = math.copysign(CLOUDWATCH_INFINITY, x)
-                    out.append(BiasCloudWatchMetric(MetricName=f"bias_metric_{m['name']}", Value=x, Dimensions={
-                        "BiasStage": STAGE_DIMENSION[stage], "Label": sdoc["label"], "LabelValue": sdoc["label_value_or_threshold"],
-                        "Facet": facet, "FacetValue": v["value_or_threshold"]}))
+        if math.isinf(x):
+            x = math.copysign(CLOUDWATCH_INFINITY, x)
+        out.append(BiasCloudWatchMetric(MetricName=f"bias_metric_{m['name']}", Value=x, Dimensions={
+            "BiasStage": STAGE_DIMENSION[stage], "Label": sdoc["label"], "LabelValue": sdoc["label_value_or_threshold"],
+            "Facet": facet, "FacetValue": v["value_or_threshold"]}))
     return out

@@ -390,6 +390,14 @@ class Store:
             return cur.fetchall()
 
     # ------------------------------------------------------------------------ executions
+    def _locked_row(self, cur: _Cursor, monitor: str, ws: str) -> tuple[Any, ...] | None:
+        """(id, status, lease_until) of an existing (monitor, window) row, locked for this
+        transaction (PostgreSQL: FOR UPDATE; SQLite's transaction already holds the write lock)."""
+        lock = " FOR UPDATE" if self._backend == "postgresql" else ""
+        cur.execute(f"SELECT id, status, lease_until FROM executions WHERE monitor = ? AND window_start = ?{lock}", (monitor, ws))
+        row: tuple[Any, ...] | None = cur.fetchone()
+        return row
+
     def claim(self, monitor: str, model: str, window_start: datetime, window_end: datetime,
               scheduled_time: datetime, owner: str, lease_seconds: float, now: datetime) -> Execution | None:
         """Make ``owner`` the runner of (monitor, window_start) until ``now + lease_seconds``.
@@ -411,10 +419,7 @@ class Store:
             row = cur.fetchone()
             if row is not None:
                 return _execution(row)
-            lock = " FOR UPDATE" if self._backend == "postgresql" else ""
-            cur.execute(f"SELECT id, status, lease_until FROM executions WHERE monitor = ? AND window_start = ?{lock}",
-                        (monitor, ws))
-            got = cur.fetchone()
+            got = self._locked_row(cur, monitor, ws)
             if got is None:  # deleted between the two statements (prune): nothing to take
                 return None
             eid, status, lease_until = got
@@ -504,10 +509,7 @@ class Store:
             row = cur.fetchone()
             if row is not None:
                 return _execution(row)
-            lock = " FOR UPDATE" if self._backend == "postgresql" else ""
-            cur.execute(f"SELECT id, status, lease_until FROM executions WHERE monitor = ? AND window_start = ?{lock}",
-                        (monitor, ws))
-            got = cur.fetchone()
+            got = self._locked_row(cur, monitor, ws)
             if got is None:
                 return None
             eid, old, lease_until = got
