@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from driftline import _core
 from driftline.bias.metrics import (
     FacetEncoding, Labels, MetricResult, batched_values, count_tensor, encode_facet, encode_labels, flip_counts,
     group_codes, metric_values, scalar_result, split_tensor,
@@ -138,17 +139,20 @@ def _post(out: BiasAnalysis, t: np.ndarray, enc: FacetEncoding, d_codes: list[in
 
 def bootstrap(r: FacetValueResult, name: str, has_groups: bool, resamples: int, rng: np.random.Generator) -> np.ndarray:
     """Bootstrap replicates of metric ``name`` for one facet value (NaN where undefined): a
-    multinomial draw of the count tensor's cells is a resample of its rows; FT resamples its
-    flip counts among group d (the kNN fit is kept)."""
+    multinomial draw of the count tensor's cells is a resample of its rows (drawn in the core,
+    ``_core.multinomial_resamples``); FT resamples its flip counts among group d (the kNN fit is
+    kept). The metrics of all replicates are computed at once over the (resamples x cells) tensor."""
+    seed = int(rng.integers(0, 2**63))  # the core's generator, seeded from the run's
     if name == "FT":
         if r.flips is None:
             return np.full(resamples, np.nan)
         pos, neg, nd = r.flips
-        draws = rng.multinomial(nd, [pos / nd, neg / nd, (nd - pos - neg) / nd], size=resamples)
-        return np.asarray((draws[:, 0] - draws[:, 1]) / nd, dtype=np.float64)
+        draws = _core.multinomial_resamples(np.array([pos, neg, nd - pos - neg], dtype=np.uint64), resamples, seed)
+        return np.asarray((draws[:, 0].astype(np.float64) - draws[:, 1]) / nd, dtype=np.float64)
     t = r.tensor
     n = int(t.sum())
     if n == 0:
         return np.full(resamples, np.nan)
-    cells = rng.multinomial(n, t.ravel() / n, size=resamples).astype(np.float64).reshape((resamples, *t.shape))
+    counts = np.ascontiguousarray(np.rint(t.ravel()), dtype=np.uint64)
+    cells = _core.multinomial_resamples(counts, resamples, seed).astype(np.float64).reshape((resamples, *t.shape))
     return batched_values(metric_values(name, cells, has_groups))

@@ -11,6 +11,7 @@ pub mod isotonic;
 pub mod kll;
 pub mod metrics;
 pub mod moments;
+pub mod sampling;
 pub mod shap;
 pub mod sort;
 pub mod special;

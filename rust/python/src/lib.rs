@@ -14,6 +14,7 @@ mod ks;
 mod metrics;
 mod moments;
 mod ndcg;
+mod sampling;
 mod shap;
 mod wasserstein;
 
@@ -29,6 +30,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     kll::register(m)?;
     chisq::register(m)?;
     ndcg::register(m)?;
+    sampling::register(m)?;
     shap::register(m)?;
     fdr::register(m)?;
     wasserstein::register(m)?;
