@@ -17,6 +17,7 @@ start = "2026-11-01T00:00Z"
 start_offset = "-PT1H"
 end_offset = "PT0H"
 out = "runs/{monitor}/{window_start}"
+sensitive = ["diagnosis"]         # optional: columns whose raw values reports and the dashboard never show
 
 [monitors.options]               # keyword arguments of the monitor (run_monitor / run_model_quality_monitor)
 on_bad_record = "skip"
@@ -88,6 +89,7 @@ class MonitorConfig:
     actions: tuple[Action, ...] = ()
     events: EventsConfig | None = None
     base_dir: Path = Path(".")
+    sensitive: tuple[str, ...] = ()  # columns whose raw values never show (reports, dashboard)
 
     def window(self, scheduled: datetime) -> tuple[datetime, datetime]:
         """The analysis window of the execution scheduled at ``scheduled`` (SageMaker's offsets)."""
@@ -272,7 +274,7 @@ def _store(r: _Reader, table: Any, base_dir: Path) -> StoreConfig:
 
 
 _MONITOR_FIELDS = {"name", "model", "type", "baseline", "data", "ground_truth", "schedule", "start", "start_offset", "end_offset",
-                   "out", "options", "alerts", "actions", "events"}
+                   "out", "options", "alerts", "actions", "events", "sensitive"}
 
 
 def _monitor(r: _Reader, table: Any, i: int, base_dir: Path) -> MonitorConfig:
@@ -326,11 +328,14 @@ def _monitor(r: _Reader, table: Any, i: int, base_dir: Path) -> MonitorConfig:
         raise r.error(("monitors.alerts", i, 0), f"{label}.alerts", "name", "two alerts of this monitor have the same name")
     actions = tuple(_action(r, a, i, j, label, set(names)) for j, a in enumerate(_get(r, table, where, label, "actions", list, default=[])))
     events = _events(r, _get(r, table, where, label, "events", dict), i, label, base_dir)
+    sensitive = _get(r, table, where, label, "sensitive", list, default=[])
+    if not all(isinstance(c, str) and c for c in sensitive):
+        raise r.error(where, label, "sensitive", f"must be a list of column names (strings), got {sensitive!r}")
     return MonitorConfig(name=name, model=model, type=kind, baseline=baseline, data=data, schedule=schedule, start=start,
                          start_offset=offsets["start_offset"][0], end_offset=offsets["end_offset"][0],
                          start_offset_text=offsets["start_offset"][1], end_offset_text=offsets["end_offset"][1], out=out,
                          ground_truth=None if gt is None else base_dir / gt, options=dict(options), alerts=alerts, actions=actions,
-                         events=events, base_dir=base_dir)
+                         events=events, base_dir=base_dir, sensitive=tuple(dict.fromkeys(sensitive)))
 
 
 def _events(r: _Reader, table: dict[str, Any] | None, i: int, label: str, base_dir: Path) -> EventsConfig | None:
