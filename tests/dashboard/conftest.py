@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import threading
 import time
@@ -56,69 +55,56 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     return Demo(root, path, load_config(path))
 
 
-def _day_two_run(demo: Demo) -> Path:
-    return demo.root / "service" / "runs" / "credit-data-quality" / "2026-11-02T15-00-00Z"
-
-
 @pytest.fixture(scope="session")
-def payload(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    """A store whose model, monitor, feature, category and reasons are HTML/script payloads,
-    with one sensitive column: a copy of a day-two run folder, rewritten, and a config naming it."""
+def payload(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """A store, a baseline and a run whose model, monitor, alert, feature, category and failure
+    reason are HTML/script payloads, with one sensitive column (``region``): the baseline is
+    suggested from a training table and the run monitors a captured table through the real
+    pipeline, so the payloads reach statistics.json, drift.json and the violations' descriptions
+    the way user data would."""
+    import numpy as np
+    import polars as pl
+
+    from driftline.data_quality.baseline import suggest_baseline
+    from driftline.data_quality.monitor import run_monitor
     from driftline.service.store import Store
 
     root = tmp_path_factory.mktemp("dashboard-payload")
+    rng = np.random.default_rng(12)
+    n, m = 500, 200
+    train = pl.DataFrame({"age": rng.normal(40, 10, n), PAYLOAD_FEATURE: rng.normal(0, 1, n),
+                          "channel": rng.choice(["web", "app"], n), "region": rng.choice(["east", "west"], n)})
+    capture = pl.DataFrame({"age": rng.normal(40, 10, m), PAYLOAD_FEATURE: rng.normal(2, 1, m),
+                            "channel": rng.choice(["web", PAYLOAD_CATEGORY], m),
+                            "region": rng.choice(["east", SECRET_CATEGORY], m)})
+    baseline = suggest_baseline(train)
+    baseline.write(root / "baseline")
     run = root / "runs" / "x"
-    shutil.copytree(_day_two_run(demo), run)
-    stats = json.loads((run / "statistics.json").read_text())
-    for f in stats["features"]:
-        if f["name"] == "_c2":
-            f["name"] = PAYLOAD_FEATURE
-        if f["name"] == "_c5":
-            f["string_statistics"]["distribution"]["categorical"]["buckets"].append({"value": PAYLOAD_CATEGORY, "count": 5})
-        if f["name"] == "_c6":
-            f["string_statistics"]["distribution"]["categorical"]["buckets"].append({"value": SECRET_CATEGORY, "count": 3})
-    (run / "statistics.json").write_text(json.dumps(stats))
-    violations = json.loads((run / "constraint_violations.json").read_text())
-    violations["violations"].append({"feature_name": "_c6", "constraint_check_type": "categorical_values_check",
-                                     "description": f"values outside the baseline domain: '{SECRET_CATEGORY}' (3)"})
-    violations["violations"].append({"feature_name": PAYLOAD_FEATURE, "constraint_check_type": "baseline_drift_check",
-                                     "description": PAYLOAD_REASON})
-    (run / "constraint_violations.json").write_text(json.dumps(violations))
-    drift = json.loads((run / "drift.json").read_text())
-    for t in drift["tests"]:
-        if t["feature"] == "_c2":
-            t["feature"] = PAYLOAD_FEATURE
-    (run / "drift.json").write_text(json.dumps(drift))
-    record = json.loads((run / "monitoring_run.json").read_text())
-    record["reason"] = PAYLOAD_REASON
-    (run / "monitoring_run.json").write_text(json.dumps(record))
-    baseline = root / "baseline"
-    shutil.copytree(demo.root / "baseline", baseline)
-    bstats = json.loads((baseline / "statistics.json").read_text())
-    for f in bstats["features"]:
-        if f["name"] == "_c2":
-            f["name"] = PAYLOAD_FEATURE
-    (baseline / "statistics.json").write_text(json.dumps(bstats))
+    result = run_monitor(baseline, capture, start="2026-11-02T15:00Z", end="2026-11-02T16:00Z", out=run)
+    assert result.status == "CompletedWithViolations"
+    assert SECRET_CATEGORY in (run / "constraint_violations.json").read_text()  # the raw value the report must hide
 
     toml = root / "monitors.toml"
     toml.write_text(
         "[store]\npath = \"payload.db\"\n\n[[monitors]]\n"
         f"name = {json.dumps(PAYLOAD_MONITOR)}\nmodel = {json.dumps(PAYLOAD_MODEL)}\n"
         "type = \"data-quality\"\nbaseline = \"baseline\"\ndata = \"capture\"\nschedule = \"hourly\"\n"
-        "start = \"2026-11-02T00:00Z\"\nsensitive = [\"_c6\"]\n\n[[monitors.alerts]]\n"
+        "start = \"2026-11-02T00:00Z\"\nsensitive = [\"region\"]\n\n[[monitors.alerts]]\n"
         f"name = {json.dumps('alert ' + XSS_SCRIPT)}\n", encoding="utf-8")
     config = load_config(toml)
     start = datetime(2026, 11, 2, 15, tzinfo=UTC)
+    hour = timedelta(hours=1)
     with Store.open(config.store.target) as store:
-        e = store.claim(PAYLOAD_MONITOR, PAYLOAD_MODEL, start, start + timedelta(hours=1), start + timedelta(hours=1), "t", 60.0,
-                        start + timedelta(hours=1))
+        e = store.claim(PAYLOAD_MONITOR, PAYLOAD_MODEL, start, start + hour, start + hour, "t", 60.0, start + hour)
         assert e is not None
-        store.finish(e.id, "t", "CompletedWithViolations", PAYLOAD_REASON, str(run), 6, start + timedelta(hours=1),
-                     {f"feature_baseline_drift_{PAYLOAD_FEATURE}": 0.4, "feature_baseline_drift__c0": 0.02, "violations": 6.0})
-        store.set_alert_state(PAYLOAD_MONITOR, "alert " + XSS_SCRIPT, "InAlert", "OK", start + timedelta(hours=1),
-                              PAYLOAD_REASON, e.id)
-        store.add_audit(start + timedelta(hours=1), PAYLOAD_MONITOR, "alert " + XSS_SCRIPT, f"act {XSS_IMG}", "command",
+        store.finish(e.id, "t", "CompletedWithViolations", PAYLOAD_REASON, str(run), 5, start + hour,
+                     {f"feature_baseline_drift_{PAYLOAD_FEATURE}": 0.4, "feature_baseline_drift_age": 0.02, "violations": 5.0})
+        store.set_alert_state(PAYLOAD_MONITOR, "alert " + XSS_SCRIPT, "InAlert", "OK", start + hour, PAYLOAD_REASON, e.id)
+        store.add_audit(start + hour, PAYLOAD_MONITOR, "alert " + XSS_SCRIPT, f"act {XSS_IMG}", "command",
                         XSS_SCRIPT, "InAlert", "ok", PAYLOAD_REASON, False)
+        f = store.claim(PAYLOAD_MONITOR, PAYLOAD_MODEL, start + hour, start + 2 * hour, start + 2 * hour, "t", 60.0, start + 2 * hour)
+        assert f is not None
+        store.finish(f.id, "t", "Failed", PAYLOAD_REASON, "", 0, start + 2 * hour, {})
     return Demo(root, toml, config)
 
 
