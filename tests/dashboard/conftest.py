@@ -35,6 +35,7 @@ PAYLOAD_FEATURE = f"feat {XSS_SCRIPT}"
 PAYLOAD_CATEGORY = f"cat {XSS_IMG}"
 PAYLOAD_REASON = f"failed because {XSS_SVG}"
 SECRET_CATEGORY = "patient-4711-hiv-positive"  # a raw value of a sensitive column: must never show
+SENSITIVE_REASON = "bad record: region 'west' is not allowed here"  # a failure reason quoting a baseline value of it
 
 
 @dataclass
@@ -105,6 +106,10 @@ def payload(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         f = store.claim(PAYLOAD_MONITOR, PAYLOAD_MODEL, start + hour, start + 2 * hour, start + 2 * hour, "t", 60.0, start + 2 * hour)
         assert f is not None
         store.finish(f.id, "t", "Failed", PAYLOAD_REASON, "", 0, start + 2 * hour, {})
+        g = store.claim(PAYLOAD_MONITOR, PAYLOAD_MODEL, start + 2 * hour, start + 3 * hour, start + 3 * hour, "t", 60.0,
+                        start + 3 * hour)
+        assert g is not None
+        store.finish(g.id, "t", "Failed", SENSITIVE_REASON, "", 0, start + 3 * hour, {})
     return Demo(root, toml, config)
 
 

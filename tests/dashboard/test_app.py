@@ -181,6 +181,11 @@ def test_sensitive_values_never_show(payload: Demo) -> None:
     assert SECRET_CATEGORY not in html
     assert hashed(SECRET_CATEGORY) in html
     assert hashed("east") in html  # the other values of the sensitive column are hashed too
+    with TestClient(create_app(payload.config)) as c:
+        monitor = c.get("/monitors/" + quote(PAYLOAD_MONITOR, safe="")).text
+        failed = c.get("/executions/3").text
+    for page in (monitor, failed):  # a stored failure reason quoting a value of the sensitive column
+        assert "west" not in page and f"region &#39;{hashed('west')}&#39; is not allowed" in page
 
 
 def test_config_sensitive_field(tmp_path: Path, demo: Demo) -> None:

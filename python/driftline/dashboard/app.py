@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import math
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -88,6 +89,25 @@ class _Data:
         for m in config.monitors:
             self.models.setdefault(m.model, []).append(m)
         self.by_name = {m.name: m for m in config.monitors}
+        self._redactors: dict[str, Callable[[Any], str]] = {}
+
+    def redact(self, m: MonitorConfig | None) -> Callable[[Any], str]:
+        """For a monitor with sensitive columns: a function hiding their values known from its
+        baseline's statistics in a text (execution reasons); otherwise str."""
+        if m is None or not m.sensitive:
+            return lambda x: "" if x is None else str(x)
+        key = m.name
+        if key not in self._redactors:
+            from driftline.report import redactor
+
+            stats: Any = None
+            p = m.baseline / "statistics.json" if m.baseline.is_dir() else m.baseline
+            try:
+                stats = json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                stats = None
+            self._redactors[key] = redactor(m.sensitive, stats)
+        return self._redactors[key]
 
     def monitor_status(self, m: MonitorConfig, summary: MonitorSummary, alerts: list[dict[str, Any]]) -> _Status:
         if summary.last_id is None or summary.last_status in ("Failed", "Stopped"):
@@ -250,6 +270,8 @@ def create_app(config: Config, store: Store | None = None, *, token: str | None 
             values = [[e.metrics.get("feature_baseline_drift_" + f) for e in execs] for f in drift_features]
             heat = svg.heatmap(drift_features, columns, values)
         violations = [e for e in reversed(execs) if e.violations > 0 or e.status == "Failed"]
+        redact = data.redact(m)
+        reasons = {e.id: redact(e.reason) for e in execs}
         history = data.store.alert_history(name, limit=200)
         audit = [a for a in data.store.audit(limit=2000) if a["monitor"] == name][:200]
         by_id = {e.id: e for e in execs}
@@ -261,7 +283,8 @@ def create_app(config: Config, store: Store | None = None, *, token: str | None 
             h["window"] = _iso(e.window_start) if e else ""
         return _page("monitor.html", title=f"Monitor {name}", m=m, model=m.model, n=n, execs=list(reversed(execs)),
                      features=sorted((k, v) for k, v in groups.items() if k), other=groups.get("", []), heat=heat,
-                     violations=violations, history=history, audit=audit, states=data.store.alert_states(name), iso=_iso)
+                     violations=violations, history=history, audit=audit, states=data.store.alert_states(name), iso=_iso,
+                     reasons=reasons)
 
     def _execution(request: Request) -> tuple[Execution, MonitorConfig | None, Path | None]:
         eid = request.path_params["eid"]
@@ -286,13 +309,16 @@ def create_app(config: Config, store: Store | None = None, *, token: str | None 
         e, m, folder = _execution(request)
         body: Markup | None = None
         error = ""
+        redact = data.redact(m)
         if folder is not None:
             try:
-                body = render_report_body(build_report(folder, **_report_kwargs(m)))
+                ctx = build_report(folder, **_report_kwargs(m))
+                redact = ctx["redact"]
+                body = render_report_body(ctx)
             except DriftlineError as err:
-                error = str(err)
+                error = redact(str(err))
         return _page("execution.html", title=f"Execution {e.id}", e=e, m=m, model=e.model, body=body, error=error, iso=_iso,
-                     has_report=folder is not None)
+                     has_report=folder is not None, reason=redact(e.reason))
 
     def execution_report(request: Request) -> Response:
         from driftline.report import render_report

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from driftline.dashboard import svg
 from driftline.dashboard._templates import CSP, css, environment, hashed
 from driftline.errors import InvalidInputError
 
-__all__ = ["build_report", "render_report", "render_report_body", "write_report"]
+__all__ = ["build_report", "redactor", "render_report", "render_report_body", "write_report"]
 
 _MAX_CATEGORIES = 20
 
@@ -77,6 +77,15 @@ class _Redactor:
             if v:
                 out = re.sub(r"(?<![\w])" + re.escape(v) + r"(?![\w])", hashed(v), out)
         return out
+
+
+def redactor(sensitive: Iterable[str], *statistics: Any) -> Callable[[Any], str]:
+    """A function that replaces, in a text, the raw values of the ``sensitive`` columns found in
+    the given ``statistics.json`` documents by their hashed labels."""
+    red = _Redactor(sensitive)
+    for doc in statistics:
+        red.learn(doc)
+    return red.text
 
 
 def _categorical(feature: dict[str, Any]) -> list[dict[str, Any]]:
@@ -271,6 +280,7 @@ def build_report(run: str | Path, *, baseline: str | Path | None = None, sensiti
         "attribution": _attribution(attribution_doc),
         "sensitive": sorted(red.sensitive),
         "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "redact": red.text,
     }
 
 
