@@ -186,3 +186,69 @@ bootstrap = 0
     e = done[0]
     assert "recall" in e.metrics and 0 <= e.metrics["recall"] <= 1 and e.metrics["traffic_requests"] == 6 * 50
     assert (Path(e.output) / "statistics.json").exists() and (Path(e.output) / "merge_report.json").exists()
+
+
+def test_a_bias_monitor_through_the_scheduler(scenario: tuple[Path, object], tmp_path: Path) -> None:
+    """A daily bias-drift monitor (Clarify's analysis configuration, ground truth joined by
+    inference id); its bias metrics are stored per stage, facet and value."""
+    from driftline.bias import suggest_bias_baseline
+    from driftline.demo_clarify import FEATURES
+    from driftline.scenario import DECISION_THRESHOLD
+
+    root, sc = scenario
+    train = pl.read_csv(sc.train_path, has_header=False, new_columns=["score", *FEATURES])  # type: ignore[attr-defined]
+    base = train.with_columns(label=pl.read_csv(sc.validation_path)["label"])  # type: ignore[attr-defined]
+    (root / "bias_config.json").write_text(json.dumps({
+        "headers": ["label", *FEATURES, "score"], "label": "label", "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "region", "value_or_threshold": ["east"]}], "probability": "score",
+        "probability_threshold": DECISION_THRESHOLD, "methods": {"pre_training_bias": {"methods": ["DPL", "CI"]},
+                                                                 "post_training_bias": {"methods": ["DPPL"]}}}), encoding="utf-8")
+    suggest_bias_baseline(base, root / "bias_config.json", out=root / "bias-baseline")
+    start = sc.start.isoformat().replace("+00:00", "Z")  # type: ignore[attr-defined]
+    (root / "bias.toml").write_text(f"""
+[store]
+path = "bias-state/driftline.db"
+
+[[monitors]]
+name = "bias"
+model = "credit-risk"
+type = "bias"
+baseline = "bias-baseline"
+analysis_config = "bias_config.json"
+data = "data/capture"
+ground_truth = "data/groundtruth"
+schedule = "daily"
+start = "{start}"
+out = "bias-runs/{{window_start}}"
+
+[monitors.options]
+rule = "confidence-interval"
+""", encoding="utf-8")
+    config = load_config(root / "bias.toml")
+    with Store.open(config.store.target) as store:
+        done = Scheduler(config, store).run_once(sc.start + timedelta(days=2))  # type: ignore[attr-defined]
+        assert [e.status for e in done] == ["Completed", "CompletedWithViolations"], [e.reason for e in done]
+        series = store.metric_series("bias", "bias_metric_DPL[Pre-training,region,east]")
+        assert len(series) == 2 and series[0][1] != series[1][1]
+        assert (Path(done[1].output) / "analysis.json").exists()
+
+
+def test_bias_and_attribution_monitors_need_their_analysis_configuration(tmp_path: Path) -> None:
+    from driftline.service.config import ConfigError
+
+    text = """[[monitors]]
+name = "x"
+type = "attribution"
+baseline = "b"
+data = "d"
+schedule = "daily"
+start = "2026-11-01T00:00Z"
+"""
+    (tmp_path / "a.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="needs analysis_config"):
+        load_config(tmp_path / "a.toml")
+    (tmp_path / "b.toml").write_text(text.replace('type = "attribution"', 'type = "data-quality"\nanalysis_config = "c.json"'), encoding="utf-8")
+    with pytest.raises(ConfigError, match="only bias and attribution monitors"):
+        load_config(tmp_path / "b.toml")
+    (tmp_path / "c.toml").write_text(text + 'analysis_config = "c.json"\n[monitors.options]\nmodel = "m:f"\nthreshold = 0.8\n', encoding="utf-8")
+    assert load_config(tmp_path / "c.toml").monitors[0].options == {"model": "m:f", "threshold": 0.8}

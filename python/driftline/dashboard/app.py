@@ -55,7 +55,7 @@ ACCESS_LOG = logging.getLogger("driftline.dashboard.access")
 COOKIE = "driftline_token"
 # The four SageMaker monitor types, as the overview's columns: (config type, label).
 MONITOR_KINDS: tuple[tuple[str, str], ...] = (("data-quality", "data quality"), ("model-quality", "model quality"),
-                                              ("bias-drift", "bias drift"), ("attribution-drift", "attribution drift"))
+                                              ("bias", "bias drift"), ("attribution", "attribution drift"))
 _RANK = {"InAlert": 0, "Inactive": 1, "OK": 2, "None": 3}
 _PER_PAGE = 50
 

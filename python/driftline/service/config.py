@@ -9,9 +9,11 @@ remove_outputs = false           # with keep_days: also delete the pruned execut
 [[monitors]]
 name = "credit-data-quality"
 model = "credit-risk"
-type = "data-quality"            # data-quality | model-quality
+type = "data-quality"            # data-quality | model-quality | bias | attribution
 baseline = "baseline/"
-data = "capture/credit-risk/"    # ground_truth = "..." for model quality
+data = "capture/credit-risk/"    # ground_truth = "..." for model quality (and bias)
+# bias and attribution monitors also name Clarify's analysis configuration:
+# analysis_config = "analysis_config.json"
 schedule = "hourly"              # hourly | daily | "every 6 hours" | cron | SageMaker's cron(...)
 start = "2026-11-01T00:00Z"
 start_offset = "-PT1H"
@@ -54,7 +56,7 @@ from driftline.service.traffic import EventsConfig, parse_stats
 
 __all__ = ["MONITOR_TYPES", "Config", "ConfigError", "MonitorConfig", "StoreConfig", "load_config"]
 
-MONITOR_TYPES = ("data-quality", "model-quality")
+MONITOR_TYPES = ("data-quality", "model-quality", "bias", "attribution")
 _OUT_FIELDS = ("monitor", "model", "window_start", "window_end", "scheduled_time")
 
 
@@ -84,6 +86,7 @@ class MonitorConfig:
     end_offset_text: str
     out: str  # template, see out_folder
     ground_truth: Path | None = None
+    analysis_config: Path | None = None  # Clarify's analysis configuration (bias, attribution)
     options: dict[str, Any] = field(default_factory=dict)
     alerts: tuple[Alert, ...] = ()
     actions: tuple[Action, ...] = ()
@@ -274,7 +277,7 @@ def _store(r: _Reader, table: Any, base_dir: Path) -> StoreConfig:
 
 
 _MONITOR_FIELDS = {"name", "model", "type", "baseline", "data", "ground_truth", "schedule", "start", "start_offset", "end_offset",
-                   "out", "options", "alerts", "actions", "events", "sensitive"}
+                   "out", "options", "alerts", "actions", "events", "analysis_config", "sensitive"}
 
 
 def _monitor(r: _Reader, table: Any, i: int, base_dir: Path) -> MonitorConfig:
@@ -296,8 +299,13 @@ def _monitor(r: _Reader, table: Any, i: int, base_dir: Path) -> MonitorConfig:
     gt = _get(r, table, where, label, "ground_truth", str)
     if kind == "model-quality" and gt is None:
         raise r.error(where, label, None, "a model-quality monitor needs ground_truth (the labels' folder or table)")
-    if kind != "model-quality" and gt is not None:
-        raise r.error(where, label, "ground_truth", f"only model-quality monitors read ground truth (this one is {kind})")
+    if kind not in ("model-quality", "bias") and gt is not None:
+        raise r.error(where, label, "ground_truth", f"only model-quality and bias monitors read ground truth (this one is {kind})")
+    analysis = _get(r, table, where, label, "analysis_config", str)
+    if kind in ("bias", "attribution") and analysis is None:
+        raise r.error(where, label, None, f"a {kind} monitor needs analysis_config (Clarify's analysis configuration JSON)")
+    if kind not in ("bias", "attribution") and analysis is not None:
+        raise r.error(where, label, "analysis_config", f"only bias and attribution monitors read an analysis configuration (this one is {kind})")
     try:
         schedule = parse_schedule(_get(r, table, where, label, "schedule", str, required=True))
     except ValueError as e:
@@ -334,7 +342,8 @@ def _monitor(r: _Reader, table: Any, i: int, base_dir: Path) -> MonitorConfig:
     return MonitorConfig(name=name, model=model, type=kind, baseline=baseline, data=data, schedule=schedule, start=start,
                          start_offset=offsets["start_offset"][0], end_offset=offsets["end_offset"][0],
                          start_offset_text=offsets["start_offset"][1], end_offset_text=offsets["end_offset"][1], out=out,
-                         ground_truth=None if gt is None else base_dir / gt, options=dict(options), alerts=alerts, actions=actions,
+                         ground_truth=None if gt is None else base_dir / gt,
+                         analysis_config=None if analysis is None else base_dir / analysis, options=dict(options), alerts=alerts, actions=actions,
                          events=events, base_dir=base_dir, sensitive=tuple(dict.fromkeys(sensitive)))
 
 
@@ -361,14 +370,19 @@ def _events(r: _Reader, table: dict[str, Any] | None, i: int, label: str, base_d
 
 
 # The monitor's own arguments that the service sets itself (the window, the files).
-_RESERVED = {"baseline", "data", "ground_truth", "out", "start", "end", "run_time", "start_offset", "end_offset", "progress"}
+_RESERVED = {"baseline", "data", "ground_truth", "out", "start", "end", "run_time", "start_offset", "end_offset", "progress", "config"}
 
 
 def _check_options(r: _Reader, kind: str, options: dict[str, Any], i: int, label: str) -> None:
+    fn: Any
     if kind == "data-quality":
         from driftline.data_quality.monitor import run_monitor as fn
+    elif kind == "model-quality":
+        from driftline.model_quality.monitor import run_model_quality_monitor as fn
+    elif kind == "bias":
+        from driftline.bias import run_bias_monitor as fn
     else:
-        from driftline.model_quality.monitor import run_model_quality_monitor as fn  # type: ignore[assignment]
+        from driftline.attribution import run_attribution_monitor as fn
     allowed = set(inspect.signature(fn).parameters) - _RESERVED
     where = ("monitors.options", i, 0)
     for key in options:

@@ -61,11 +61,23 @@ def run_window(m: MonitorConfig, scheduled: datetime) -> tuple[str, str, int, di
 
             run: Any = run_monitor(m.baseline, m.data, out=out, start=start, end=end, **m.options)
             item_count = run.item_count
-        else:
+        elif m.type == "model-quality":
             from driftline.model_quality.monitor import run_model_quality_monitor
 
             run = run_model_quality_monitor(m.baseline, m.data, m.ground_truth, out=out, run_time=scheduled,
                                             start_offset=m.start_offset_text, end_offset=m.end_offset_text, **m.options)
+            item_count = run.item_count
+        elif m.type == "bias":
+            from driftline.bias import run_bias_monitor
+
+            assert m.analysis_config is not None  # the configuration requires it
+            run = run_bias_monitor(m.baseline, m.analysis_config, m.data, ground_truth=m.ground_truth, out=out, start=start, end=end,
+                                   **m.options)
+            item_count = run.item_count
+        else:
+            from driftline.attribution import run_attribution_monitor
+
+            run = run_attribution_monitor(m.baseline, m.analysis_config, m.data, out=out, start=start, end=end, **m.options)
             item_count = run.item_count
     except Exception as e:  # an argument the monitor refuses: recorded as a failed execution
         return "Failed", f"{type(e).__name__}: {e}", 0, {}, str(out)
@@ -84,13 +96,20 @@ def run_window(m: MonitorConfig, scheduled: datetime) -> tuple[str, str, int, di
 
 
 def _metrics(cloudwatch: list[Any]) -> dict[str, float]:
-    """A run's CloudWatch metrics as name -> value (the average of a statistic set)."""
+    """A run's CloudWatch metrics as name -> value (the average of a statistic set). A metric
+    with dimensions (bias: stage, facet, value; attribution: label) is stored under its name with
+    the dimensions' values, e.g. ``bias_metric_DPL[Pre-training,region,east]``."""
     out: dict[str, float] = {}
     for m in cloudwatch:
+        name = m["MetricName"]
+        dims = m.get("Dimensions")
+        if isinstance(dims, dict) and dims:
+            keep = [str(v) for k, v in sorted(dims.items()) if k not in ("Label", "LabelValue", "ValueType")]
+            name = f"{name}[{','.join(keep)}]" if keep else name
         if "Value" in m and isinstance(m["Value"], int | float):
-            out[m["MetricName"]] = float(m["Value"])
+            out[name] = float(m["Value"])
         elif "StatisticValues" in m:
-            out[m["MetricName"]] = float(m["StatisticValues"]["Average"])
+            out[name] = float(m["StatisticValues"]["Average"])
     return out
 
 
