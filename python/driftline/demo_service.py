@@ -1,7 +1,8 @@
-"""The demo's monitoring-service part: the scenario's data-quality monitor described in a TOML
-file, run by the scheduler over the three days (``schedule run-once``), with an alert on the
-violations and two actions: a webhook to a local receiver (a thread of the demo, on loopback)
-and a command (the running Python, writing a line per alert change into ``actions.log``).
+"""The demo's monitoring-service part: the scenario's monitors described in a TOML file (data
+quality hourly, model quality every 6 hours a day behind the traffic, bias daily), run by the
+scheduler over the three days (``schedule run-once``), with an alert on each monitor's violations
+and, on the data-quality one, two actions: a webhook to a local receiver (a thread of the demo, on
+loopback) and a command (the running Python, writing a line per alert change into ``actions.log``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,48 @@ name = "log-alert"
 kind = "command"
 on = ["InAlert", "OK"]
 command = [{python}, "-c", "import sys; open(sys.argv[1], 'a', encoding='utf-8').write(' '.join(sys.argv[2:]) + '\\\\n')", "actions.log", "{{window_start}}", "{{monitor}}", "{{state}}"]
+
+# Model quality as SageMaker schedules it: every 6 hours, over the window that ended a day
+# earlier (the labels arrive a day late).
+[[monitors]]
+name = "credit-model-quality"
+model = "{model}"
+type = "model-quality"
+baseline = "../model-quality/baseline"
+data = "../data/capture"
+ground_truth = "../data/groundtruth"
+schedule = "every 6 hours"
+start = "{start}"
+start_offset = "-P1DT6H"
+end_offset = "-P1D"
+out = "runs/{{monitor}}/{{window_start}}"
+
+[monitors.options]
+probability_attribute = "0"
+probability_threshold_attribute = {threshold}
+bootstrap = 0
+
+[[monitors.alerts]]
+name = "violations"
+
+# Bias drift of the facet region = east, daily, Clarify's analysis configuration.
+[[monitors]]
+name = "credit-bias"
+model = "{model}"
+type = "bias"
+baseline = "../clarify/bias/baseline"
+analysis_config = "../clarify/bias_analysis_config.json"
+data = "../data/capture"
+ground_truth = "../data/groundtruth"
+schedule = "daily"
+start = "{start}"
+out = "runs/{{monitor}}/{{window_start}}"
+
+[monitors.options]
+rule = "confidence-interval"
+
+[[monitors.alerts]]
+name = "violations"
 """
 
 
@@ -85,8 +128,10 @@ def run_service_demo(sc: Any, out: Path) -> list[str]:
     try:
         url = f"http://127.0.0.1:{server.server_port}/driftline-hook"
         config_path = out / "monitors.toml"
+        from driftline.scenario import DECISION_THRESHOLD
+
         config_path.write_text(CONFIG.format(model=sc.endpoint, start=sc.start.isoformat().replace("+00:00", "Z"), url=url,
-                                             python=json.dumps(sys.executable)), encoding="utf-8")
+                                             python=json.dumps(sys.executable), threshold=DECISION_THRESHOLD), encoding="utf-8")
         config = load_config(config_path)
         # the command action writes relative to its working folder: run it in `out`
         lines: list[str] = []
@@ -104,16 +149,20 @@ def run_service_demo(sc: Any, out: Path) -> list[str]:
                 os.chdir(cwd)
             history = list(reversed(store.alert_history()))
             audit = list(reversed(store.audit()))
-        by_status: dict[str, int] = {}
-        for e in done:
-            by_status[e.status] = by_status.get(e.status, 0) + 1
         lines.append(f"monitoring service: `driftline schedule run-once --config {config_path} --at {sc.end.isoformat().replace('+00:00', 'Z')}`")
-        lines.append(f"  {len(done)} hourly executions recorded in {config.store.target} "
-                     f"({', '.join(f'{n} {s}' for s, n in sorted(by_status.items()))}); a second run-once ran {len(again)}")
+        for m in config.monitors:
+            mine = [e for e in done if e.monitor == m.name]
+            by_status: dict[str, int] = {}
+            for e in mine:
+                by_status[e.status] = by_status.get(e.status, 0) + 1
+            lines.append(f"  {m.name} ({m.type}, {m.schedule.text}): {len(mine)} executions "
+                         f"({', '.join(f'{n} {s}' for s, n in sorted(by_status.items()))})")
+        lines.append(f"  recorded in {config.store.target}; a second run-once ran {len(again)}")
         for h in history:
-            lines.append(f"  alert {h['alert']}: {h['previous']} -> {h['state']} at window {_window_of(done, h['execution_id'])}: {h['reason']}")
+            lines.append(f"  alert {h['monitor']}/{h['alert']}: {h['previous']} -> {h['state']} at window "
+                         f"{_window_of(done, h['execution_id'])}: {h['reason']}")
         for r in audit:
-            lines.append(f"  action {r['action']} ({r['kind']}) on {r['state']}: {r['outcome']}")
+            lines.append(f"  action {r['monitor']}/{r['action']} ({r['kind']}) on {r['state']}: {r['outcome']}")
         lines.append(f"  webhook receiver got {len(_Receiver.received)} POSTs: "
                      + ", ".join(f"{p['state']}@{p['window_start']}" for p in _Receiver.received))
         log = out / "actions.log"

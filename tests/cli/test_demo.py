@@ -51,8 +51,13 @@ def test_scenario_demo_finds_the_four_problems_and_the_quality_drop(tmp_path: Pa
     att = json.loads((tmp_path / "clarify" / "attribution" / "day-2" / "constraint_violations.json").read_text())["violations"]
     assert [v["constraint_check_type"] for v in att] == ["feature_attribution_drift_check"]
     # the scheduled part: the alert fires on day two and returns to OK on day three, with its actions
-    assert "alert violations: OK -> InAlert at window 11-02" in text and "alert violations: InAlert -> OK at window 11-03" in text
-    assert "webhook receiver got 2 POSTs" in text and "72 hourly executions recorded" in text and "a second run-once ran 0" in text
+    assert "alert credit-data-quality/violations: OK -> InAlert at window 11-02" in text
+    assert "alert credit-data-quality/violations: InAlert -> OK at window 11-03" in text
+    assert "credit-data-quality (data-quality, hourly): 72 executions (48 Completed, 24 CompletedWithViolations)" in text
+    # model quality a day behind: the windows of days 1 and 2; day two's violate the constraints
+    assert "credit-model-quality (model-quality, every 6 hours): 8 executions (4 Completed, 4 CompletedWithViolations)" in text
+    assert "credit-bias (bias, daily): 3 executions (2 Completed, 1 CompletedWithViolations)" in text
+    assert "webhook receiver got 2 POSTs" in text and "a second run-once ran 0" in text
 
 
 def test_stats_demo_shows_every_statistic() -> None:
