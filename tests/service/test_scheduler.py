@@ -278,3 +278,30 @@ def test_cli_lists_and_errors(tmp_path: Path) -> None:
     assert r.returncode == 0
     body = json.loads((tmp_path / "cw" / "put-metric-data-0001.json").read_text())
     assert body["Namespace"] == "driftline/a" and body["MetricData"][0]["Dimensions"][1] == {"Name": "Monitor", "Value": "a"}
+
+
+def test_a_failure_reason_keeps_no_sensitive_value_in_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A monitor with sensitive columns: a run's reason quoting one of their values (those its
+    baseline's statistics list) is stored with the value's hashed label."""
+    import driftline.data_quality.monitor as dq
+    from driftline._redact import hashed
+    from driftline.data_quality.monitor import MonitorRun
+
+    (tmp_path / "baseline").mkdir()
+    (tmp_path / "baseline" / "statistics.json").write_text(json.dumps({"features": [{
+        "name": "diagnosis", "inferred_type": "String", "string_statistics": {
+            "common": {"num_present": 2, "num_missing": 0}, "distinct_count": 2.0,
+            "distribution": {"categorical": {"buckets": [{"value": "HIV", "count": 1}, {"value": "flu", "count": 1}]}}}}]}))
+    text = config_file(tmp_path).read_text(encoding="utf-8").replace('schedule = "hourly"', 'schedule = "hourly"\nsensitive = ["diagnosis"]', 1)
+    (tmp_path / "monitors.toml").write_text(text, encoding="utf-8")
+    config = load_config(tmp_path / "monitors.toml")
+
+    def failing(*args: Any, **kwargs: Any) -> MonitorRun:
+        return MonitorRun(status="Failed", reason="bad record at line 3: diagnosis 'HIV' unreadable (flu, HIVX)")
+
+    monkeypatch.setattr(dq, "run_monitor", failing)
+    with Store.open(config.store.target) as store:
+        Scheduler(config, store).run_once(START + timedelta(hours=2))
+        reasons = {e.monitor: e.reason for e in store.executions()}
+    assert reasons["a"] == f"bad record at line 3: diagnosis '{hashed('HIV')}' unreadable ({hashed('flu')}, HIVX)"
+    assert reasons["b"] == "bad record at line 3: diagnosis 'HIV' unreadable (flu, HIVX)"  # no sensitive columns

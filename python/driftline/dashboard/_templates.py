@@ -4,12 +4,13 @@ built, which escape their own text)."""
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader
+
+from driftline._redact import hashed
 
 __all__ = ["CSP", "css", "environment", "hashed"]
 
@@ -17,12 +18,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # No script at all, nothing from the network: styles inline, images only as data: URIs.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-
-
-def hashed(value: object) -> str:
-    """The label a value of a sensitive column is shown as: ``#`` and the first 8 hex digits of
-    its SHA-256."""
-    return "#" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:8]
 
 
 def _url(value: object) -> str:

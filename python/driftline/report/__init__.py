@@ -23,7 +23,9 @@ from typing import Any
 from markupsafe import Markup
 
 from driftline.dashboard import svg
-from driftline.dashboard._templates import CSP, css, environment, hashed
+from driftline._redact import Redactor as _Redactor
+from driftline._redact import hashed, redactor
+from driftline.dashboard._templates import CSP, css, environment
 from driftline.errors import InvalidInputError
 
 __all__ = ["build_report", "redactor", "render_report", "render_report_body", "write_report"]
@@ -49,43 +51,6 @@ def _baseline_statistics(baseline: str | Path | None) -> Any:
     if not p.exists():
         return None
     return _load(p)
-
-
-class _Redactor:
-    """Replaces the raw values of sensitive columns by their hashed labels in any text."""
-
-    def __init__(self, sensitive: Iterable[str]) -> None:
-        self.sensitive = frozenset(sensitive)
-        self.values: set[str] = set()
-
-    def label(self, feature: str, value: str) -> str:
-        if feature in self.sensitive:
-            self.values.add(value)
-            return hashed(value)
-        return value
-
-    def learn(self, statistics: Any) -> None:
-        for f in (statistics or {}).get("features", []) if isinstance(statistics, dict) else []:
-            if isinstance(f, dict) and f.get("name") in self.sensitive:
-                for b in _categorical(f):
-                    self.values.add(str(b.get("value")))
-
-    def text(self, s: Any) -> str:
-        out = "" if s is None else str(s)
-        # longest first, so that a value containing another is replaced whole
-        for v in sorted(self.values, key=len, reverse=True):
-            if v:
-                out = re.sub(r"(?<![\w])" + re.escape(v) + r"(?![\w])", hashed(v), out)
-        return out
-
-
-def redactor(sensitive: Iterable[str], *statistics: Any) -> Callable[[Any], str]:
-    """A function that replaces, in a text, the raw values of the ``sensitive`` columns found in
-    the given ``statistics.json`` documents by their hashed labels."""
-    red = _Redactor(sensitive)
-    for doc in statistics:
-        red.learn(doc)
-    return red.text
 
 
 def _categorical(feature: dict[str, Any]) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from driftline.service import hostmetrics
@@ -81,6 +82,7 @@ def run_window(m: MonitorConfig, scheduled: datetime) -> tuple[str, str, int, di
             item_count = run.item_count
     except Exception as e:  # an argument the monitor refuses: recorded as a failed execution
         return "Failed", f"{type(e).__name__}: {e}", 0, {}, str(out)
+    reason = _redacted(m, run.reason, out)
     metrics = _metrics(run.metrics)
     try:
         from driftline.service.traffic import window_traffic
@@ -92,7 +94,25 @@ def run_window(m: MonitorConfig, scheduled: datetime) -> tuple[str, str, int, di
     metrics["request_count"] = float(item_count)
     metrics["bad_records"] = float(run.bad_records)
     metrics["duration_seconds"] = time.perf_counter() - t0
-    return run.status, run.reason, len(run.violations), metrics, str(out)
+    return run.status, reason, len(run.violations), metrics, str(out)
+
+
+def _redacted(m: MonitorConfig, reason: str, out: Path) -> str:
+    """The run's reason with the raw values of the monitor's sensitive columns (those its baseline's
+    and its window's statistics list) replaced by hashed labels, before it goes into the store."""
+    if not m.sensitive:
+        return reason
+    import json
+
+    from driftline._redact import redactor
+
+    docs: list[Any] = []
+    for p in (m.baseline / "statistics.json" if m.baseline.is_dir() else m.baseline, out / "statistics.json"):
+        try:
+            docs.append(json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return redactor(m.sensitive, *docs)(reason)
 
 
 def _metrics(cloudwatch: list[Any]) -> dict[str, float]:
