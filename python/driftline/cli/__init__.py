@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from driftline import __version__
-from driftline.cli import attribution, baseline, bias, demo, executions, model_quality, monitor, schedule
+from driftline.cli import abtest, attribution, baseline, bias, demo, executions, model_quality, monitor, schedule
 from driftline.cli._common import EXIT_CODES, Parser, run_command
 
 __all__ = ["main"]
 
-COMMANDS = (demo, baseline, monitor, model_quality, bias, attribution, schedule, executions)
+COMMANDS = (demo, baseline, monitor, model_quality, bias, attribution, abtest, schedule, executions)
 
 
 def parser() -> Parser:
