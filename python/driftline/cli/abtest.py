@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         covariates, looks = _covariates(args.covariate), _looks(args.previous_looks)
-    except argparse.ArgumentTypeError as e:
-        raise InvalidArgumentError(str(e)) from None
+    except argparse.ArgumentTypeError as err:
+        raise InvalidArgumentError(str(err)) from None
     result = run_abtest(
         args.data, variant_column=args.variant_column, metrics=args.metric, control=args.control, weights=args.weights,
         alpha=args.alpha, method=args.method, max_samples=args.max_samples, covariates=covariates, events=args.events,
