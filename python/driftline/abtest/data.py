@@ -234,3 +234,75 @@ def check_metrics(metrics: Sequence[str | MetricSpec]) -> list[MetricSpec]:
     if dup:
         raise InvalidArgumentError(f"metric names must be unique, {sorted(dup)[0]!r} is given twice")
     return specs
+
+
+@dataclass
+class CaptureJoin:
+    """What reading captured traffic found: rows, the model-output column used as the
+    prediction, and the ground-truth merge report (None without ground truth)."""
+
+    rows: int = 0
+    prediction: str | None = None
+    merge: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rows": self.rows, "prediction": self.prediction, "merge": self.merge}
+
+
+def is_capture_input(data: Any) -> bool:
+    from driftline.io import is_capture
+
+    return isinstance(data, str | Path) and Path(data).exists() and is_capture(Path(data))
+
+
+def read_capture_input(data: Any, ground_truth: Any, prediction: str | None, threshold: float | None,
+                       positive_label: str) -> tuple[pl.DataFrame, CaptureJoin]:
+    """Captured traffic in the ``{endpoint}/{variant}/yyyy/mm/dd/hh`` layout (the variant is
+    the capture's ``variant`` column), joined by inference id with ``ground_truth`` when given
+    (SageMaker's merge: :func:`driftline.model_quality.merge.merge_ground_truth`). Adds:
+
+    - ``prediction``: the model output (``prediction``: an output column, default the first);
+    - with ground truth, ``label`` (null until it arrives: such rows are a metric's missing
+      values), ``correct`` (1 when the prediction equals the label; with ``threshold``, when
+      ``prediction >= threshold`` agrees with ``label == positive_label``) and ``abs_error``
+      (|prediction - label| when both are numbers).
+    """
+    from driftline.io import read_window
+
+    window = read_window(data)
+    frame = window.collect()
+    info = CaptureJoin(rows=frame.height)
+    outputs = window.output_columns
+    if prediction is None:
+        if not outputs:
+            raise InvalidInputError("the capture has no model-output column to compare with the ground truth")
+        prediction = outputs[0]
+    if prediction not in frame.columns:
+        raise InvalidInputError(f"the prediction column {prediction!r} is not in the capture (outputs: {', '.join(outputs)})")
+    info.prediction = prediction
+    frame = frame.with_columns(pl.col(prediction).alias("prediction")) if prediction != "prediction" else frame
+    if ground_truth is None:
+        return frame, info
+    from driftline.model_quality.merge import merge_ground_truth
+
+    if isinstance(ground_truth, str | Path) and Path(ground_truth).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        from driftline.io.ground_truth import read_ground_truth
+
+        labels = read_ground_truth(ground_truth).frame
+    else:
+        labels = read_input(ground_truth).with_columns(pl.col("eventId").cast(pl.String), pl.col("label").cast(pl.String))
+    merged, report = merge_ground_truth(frame, labels)
+    info.merge = report.to_json()
+    text_pred = merged["prediction"].cast(pl.String).str.strip_chars()
+    text_label = merged["label"].cast(pl.String).str.strip_chars()
+    num_pred = text_pred.cast(pl.Float64, strict=False)
+    num_label = text_label.cast(pl.Float64, strict=False)
+    if threshold is not None:
+        correct = (num_pred >= threshold) == (text_label == positive_label)
+    else:
+        same_number = num_pred.is_not_null() & num_label.is_not_null() & (num_pred == num_label)
+        correct = same_number | (text_pred == text_label)
+    missing = text_label.is_null() | text_pred.is_null()
+    correct_values = pl.select(pl.when(missing).then(None).otherwise(correct.cast(pl.Float64))).to_series()
+    merged = merged.with_columns(correct=correct_values, abs_error=(num_pred - num_label).abs(), label_value=num_label)
+    return merged, info

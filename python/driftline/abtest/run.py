@@ -53,10 +53,12 @@ class ABTestRun(Run):
     metrics: list[dict[str, Any]] = field(default_factory=list)
     decision: dict[str, Any] = field(default_factory=dict)
     item_count: int = 0
+    capture: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "alpha": self.alpha, "correction": self.correction, "control": self.control,
-                "variants": self.variants, "srm": self.srm, "metrics": self.metrics, "decision": self.decision}
+                "variants": self.variants, "srm": self.srm, "metrics": self.metrics, "decision": self.decision,
+                **({"capture": self.capture} if self.capture is not None else {})}
 
     def discard(self) -> None:
         self.metrics, self.decision = [], {}
@@ -124,6 +126,10 @@ def run_abtest(
     bootstrap: int = 1000,
     seed: int = 0,
     previous_looks: Sequence[int] | None = None,
+    ground_truth: Any = None,
+    prediction: str | None = None,
+    threshold: float | None = None,
+    positive_label: str = "1",
     out: str | Path | None = None,
 ) -> ABTestRun:
     """Compare every variant of ``data`` (a table: path, Polars, pandas or Arrow; one row per
@@ -146,6 +152,11 @@ def run_abtest(
     - ``power``, ``mde``: the planned power and relative minimum detectable effect, for the
       remaining sample of ``keep_running`` (without ``mde``: the effect observed so far).
     - ``bootstrap``: resamples of the bootstrap intervals (0: none), drawn from ``seed``.
+    - Captured traffic: ``data`` may be a capture folder in the ``{endpoint}/{variant}/...``
+      layout (``variant_column="variant"``); ``ground_truth`` (labels joined by inference id),
+      ``prediction`` (the output column), ``threshold`` and ``positive_label`` then give the
+      columns ``prediction``, ``label``, ``correct`` and ``abs_error`` to use as metrics
+      (:func:`driftline.abtest.data.read_capture_input`).
 
     Returns an :class:`ABTestRun` whose ``to_dict()`` is ``abtest.json``; with ``out`` both
     files are written there. Bad arguments raise
@@ -167,10 +178,16 @@ def run_abtest(
     opts = _Options(float(alpha), method, max_samples, float(power), None if mde is None else float(mde), bootstrap, seed,
                     tuple(previous_looks or ()))
     run = ABTestRun(method=method, alpha=float(alpha), correction=correction)
-    folder = None if out is None else OutputFolder(out, RUN_FILES, "A/B test run", inputs=[data, events], argument="out (--out)")
+    folder = None if out is None else OutputFolder(out, RUN_FILES, "A/B test run", inputs=[data, events, ground_truth], argument="out (--out)")
 
     def body() -> None:
-        frame = d.read_input(data)
+        if d.is_capture_input(data):
+            frame, info = d.read_capture_input(data, ground_truth, prediction, threshold, positive_label)
+            run.capture = info.to_json()
+        elif ground_truth is not None:
+            raise InvalidArgumentError("ground_truth (--ground-truth) applies to captured traffic (a capture folder as data)")
+        else:
+            frame = d.read_input(data)
         if events is not None and join_key is not None:
             frame = d.join_events(frame, events, join_key)
         _analyse(run, frame, variant_column, specs, control, wts, covs, correction, opts)

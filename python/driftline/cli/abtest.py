@@ -20,7 +20,14 @@ def register(sub: Any) -> None:
         "(binary: two-proportion z; continuous: Welch t, or :mannwhitney / :bootstrap; ratio: delta method), adjusts the "
         "p-values across metrics and variants, and decides. Writes abtest.json and monitoring_run.json.",
     )
-    p.add_argument("--data", required=True, help="a CSV, Parquet or JSON Lines table with one row per request or user")
+    p.add_argument("--data", required=True, help="a CSV, Parquet or JSON Lines table with one row per request or user, or a "
+                   "capture folder in the {endpoint}/{variant}/yyyy/mm/dd/hh layout (its variant column is 'variant')")
+    p.add_argument("--ground-truth", help="captured traffic (--data a capture folder): ground truth joined by inference id, "
+                   "giving the columns label, correct and abs_error")
+    p.add_argument("--prediction", help="captured traffic: the model-output column compared with the label (default: the first)")
+    p.add_argument("--threshold", type=bounded(float), help="captured traffic: correct means (prediction >= threshold) == "
+                   "(label == --positive-label)")
+    p.add_argument("--positive-label", default="1", help="captured traffic with --threshold: the positive label (default 1)")
     p.add_argument("--variant-column", required=True, help="the column naming each row's variant")
     p.add_argument("--metric", action="append", required=True, metavar="NAME:TYPE",
                    help="NAME:binary, NAME:continuous or NAME:ratio=NUM/DEN, then optionally :higher (default) or :lower, and "
@@ -82,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         args.data, variant_column=args.variant_column, metrics=args.metric, control=args.control, weights=args.weights,
         alpha=args.alpha, method=args.method, max_samples=args.max_samples, covariates=covariates, events=args.events,
         join_key=args.join_key, correction=args.correction, power=args.power, mde=args.mde, bootstrap=args.bootstrap,
-        seed=args.seed, previous_looks=looks, out=args.out,
+        seed=args.seed, previous_looks=looks, ground_truth=args.ground_truth, prediction=args.prediction, threshold=args.threshold,
+        positive_label=args.positive_label, out=args.out,
     )
     doc = result.to_dict()
     counts = ", ".join(f"{v} {x['n']}" for v, x in doc["variants"].items())
