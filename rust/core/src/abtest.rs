@@ -29,7 +29,12 @@ struct Xoshiro {
 impl Xoshiro {
     fn new(seed: u64, stream: u64) -> Xoshiro {
         let mut sm = seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let s = [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
+        let s = [
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+        ];
         Xoshiro { s }
     }
 
@@ -77,7 +82,12 @@ fn check_finite(arg: &'static str, x: &[f64]) -> Result<()> {
 
 /// The means of `draws` bootstrap resamples of the rows of `num` (and of `den`, paired row by
 /// row, when given), drawn from `seed`. Every value must be finite and `num` non-empty.
-pub fn bootstrap_means(num: &[f64], den: Option<&[f64]>, draws: usize, seed: u64) -> Result<BootstrapMeans> {
+pub fn bootstrap_means(
+    num: &[f64],
+    den: Option<&[f64]>,
+    draws: usize,
+    seed: u64,
+) -> Result<BootstrapMeans> {
     if num.is_empty() {
         return Err(StatsError::Empty { arg: "num" });
     }
@@ -88,7 +98,9 @@ pub fn bootstrap_means(num: &[f64], den: Option<&[f64]>, draws: usize, seed: u64
     }
     check_size("draws", draws, MAX_DRAWS)?;
     if draws == 0 {
-        return Err(StatsError::InvalidArgument("`draws` must be at least 1".into()));
+        return Err(StatsError::InvalidArgument(
+            "`draws` must be at least 1".into(),
+        ));
     }
     let n = num.len();
     let pairs: Vec<(f64, f64)> = (0..draws)
@@ -114,8 +126,15 @@ pub fn bootstrap_means(num: &[f64], den: Option<&[f64]>, draws: usize, seed: u64
         })
         .collect();
     let num_means = pairs.iter().map(|p| p.0).collect();
-    let den_means = if den.is_some() { pairs.iter().map(|p| p.1).collect() } else { Vec::new() };
-    Ok(BootstrapMeans { num: num_means, den: den_means })
+    let den_means = if den.is_some() {
+        pairs.iter().map(|p| p.1).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(BootstrapMeans {
+        num: num_means,
+        den: den_means,
+    })
 }
 
 #[cfg(test)]
@@ -163,7 +182,10 @@ mod tests {
 
     #[test]
     fn bad_inputs_are_errors() {
-        assert!(matches!(bootstrap_means(&[], None, 10, 0), Err(StatsError::Empty { .. })));
+        assert!(matches!(
+            bootstrap_means(&[], None, 10, 0),
+            Err(StatsError::Empty { .. })
+        ));
         assert!(bootstrap_means(&[1.0, f64::NAN], None, 10, 0).is_err());
         assert!(bootstrap_means(&[1.0], Some(&[1.0, 2.0]), 10, 0).is_err());
         assert!(bootstrap_means(&[1.0], None, 0, 0).is_err());

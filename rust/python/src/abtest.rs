@@ -6,6 +6,9 @@ use pyo3::prelude::*;
 use crate::convert::{optional, size, slice};
 use crate::errors::run;
 
+/// The per-resample means of the numerator and (possibly empty) denominator.
+type MeansPair<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
 /// Per-resample means of `num` (and of `den`, paired by row) over `draws` resamples drawn with
 /// replacement from `seed`; the second array is empty without `den`.
 #[pyfunction]
@@ -16,7 +19,7 @@ fn bootstrap_means<'py>(
     den: Option<PyReadonlyArray1<'py, f64>>,
     draws: i128,
     seed: u64,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+) -> PyResult<MeansPair<'py>> {
     let draws = size(py, draws, "draws", 1, MAX_DRAWS)?;
     let num = slice(py, &num, "num")?;
     let den = optional(py, &den, "den")?;
