@@ -254,3 +254,14 @@ def test_three_variants_pick_the_best() -> None:
     doc = run_abtest(df, variant_column="v", metrics=["ok:binary"], control="A").to_dict()
     assert doc["decision"]["best_variant"] == "C" and doc["decision"]["suggested_weights"]["C"] == 1.0
     assert len(doc["metrics"]) == 2
+
+
+def test_binary_text_and_boolean_columns(tmp_path: Path) -> None:
+    df = pl.DataFrame({"variant": ["A", "B"] * 6, "ok": ["true", "False", "1", "0", "", "yes", "no", "t", "f", "y", "n", None],
+                       "flag": [True, False] * 6})
+    doc = run_abtest(df, variant_column="variant", metrics=["ok:binary", "flag:binary"], bootstrap=0).to_dict()
+    m = _by_name(doc)
+    assert m["ok"]["control_n"] + m["ok"]["variant_n"] == 10 and m["ok"]["control_nulls"] + m["ok"]["variant_nulls"] == 2
+    # A (even rows): true, 1, "", no, f, n -> 1, 1, missing, 0, 0, 0; B: False, 0, yes, t, y, None
+    assert m["ok"]["control_mean"] == pytest.approx(2 / 5) and m["ok"]["variant_mean"] == pytest.approx(3 / 5)
+    assert m["flag"]["control_mean"] == 1.0 and m["flag"]["variant_mean"] == 0.0

@@ -162,7 +162,8 @@ def numeric_column(frame: pl.DataFrame, column: str, binary: bool) -> pl.Series:
             bad = text.filter(text.is_not_null() & (text != "") & ~text.is_in(sorted(_TRUE | _FALSE)))
             if bad.len():
                 raise InvalidInputError(f"binary metric column {column!r} holds {bad[0]!r}: expected 0/1 or true/false")
-            s = pl.Series(column, [None if v is None or v == "" else (1.0 if v in _TRUE else 0.0) for v in text.to_list()], pl.Float64)
+            s = pl.select(pl.when(text.is_in(sorted(_TRUE))).then(1.0).when(text.is_in(sorted(_FALSE))).then(0.0)
+                          .otherwise(None).cast(pl.Float64)).to_series()
         else:
             s = text.replace("", None).cast(pl.Float64, strict=False)
             bad_mask = s.is_null() & text.is_not_null() & (text != "")
