@@ -265,3 +265,28 @@ def test_binary_text_and_boolean_columns(tmp_path: Path) -> None:
     # A (even rows): true, 1, "", no, f, n -> 1, 1, missing, 0, 0, 0; B: False, 0, yes, t, y, None
     assert m["ok"]["control_mean"] == pytest.approx(2 / 5) and m["ok"]["variant_mean"] == pytest.approx(3 / 5)
     assert m["flag"]["control_mean"] == 1.0 and m["flag"]["variant_mean"] == 0.0
+
+
+def test_previous_look_carries_the_running_minimum_and_the_looks(tmp_path: Path) -> None:
+    df = _frame(12000, lift=0.02, seed=5)  # converted: p 0.86 at the first look, 0.89 at the second
+    first = run_abtest(df.head(4000), variant_column="variant", metrics=["converted:binary", "latency:continuous"], method="msprt",
+                       max_samples=12000, bootstrap=0, out=tmp_path / "look1")
+    second = run_abtest(df.head(8000), variant_column="variant", metrics=["converted:binary", "latency:continuous"], method="msprt",
+                        max_samples=12000, bootstrap=0, previous=tmp_path / "look1")
+    alone = run_abtest(df.head(8000), variant_column="variant", metrics=["converted:binary", "latency:continuous"], method="msprt",
+                       max_samples=12000, bootstrap=0)
+    for e1, e2, ea in zip(first.metrics, second.metrics, alone.metrics):
+        assert e2["pvalue"] == min(e1["pvalue"], ea["pvalue"])
+        assert e2["pvalue_this_look"] == ea["pvalue"]
+        assert e2["ci_low"] == max(e1["ci_low"], ea["ci_low"]) and e2["ci_high"] == min(e1["ci_high"], ea["ci_high"])
+    assert second.metrics[0]["pvalue"] == first.metrics[0]["pvalue"] < alone.metrics[0]["pvalue"] < 1
+    assert second.looks == [4000, 8000]
+    g1 = run_abtest(df.head(4000), variant_column="variant", metrics=["converted:binary"], method="gst", max_samples=12000, bootstrap=0)
+    g2 = run_abtest(df.head(8000), variant_column="variant", metrics=["converted:binary"], method="gst", max_samples=12000, bootstrap=0,
+                    previous=g1)
+    assert g2.looks == [4000, 8000] and g2.metrics[0]["gst"]["looks"] == 2
+    ref = run_abtest(df.head(8000), variant_column="variant", metrics=["converted:binary"], method="gst", max_samples=12000, bootstrap=0,
+                     previous_looks=[4000])
+    assert g2.metrics[0]["gst"]["boundary"] == ref.metrics[0]["gst"]["boundary"]
+    with pytest.raises(InvalidArgumentError, match="same method"):
+        run_abtest(df, variant_column="variant", metrics=["converted:binary"], previous=g1)

@@ -10,6 +10,7 @@ overall, with suggested new weights.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,10 +55,11 @@ class ABTestRun(Run):
     decision: dict[str, Any] = field(default_factory=dict)
     item_count: int = 0
     capture: dict[str, Any] | None = None
+    looks: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "alpha": self.alpha, "correction": self.correction, "control": self.control,
-                "variants": self.variants, "srm": self.srm, "metrics": self.metrics, "decision": self.decision,
+                "looks": self.looks, "variants": self.variants, "srm": self.srm, "metrics": self.metrics, "decision": self.decision,
                 **({"capture": self.capture} if self.capture is not None else {})}
 
     def discard(self) -> None:
@@ -126,6 +128,7 @@ def run_abtest(
     bootstrap: int = 1000,
     seed: int = 0,
     previous_looks: Sequence[int] | None = None,
+    previous: ABTestRun | Mapping[str, Any] | str | Path | None = None,
     ground_truth: Any = None,
     prediction: str | None = None,
     threshold: float | None = None,
@@ -145,6 +148,11 @@ def run_abtest(
       (always-valid p-values and confidence sequences: look as often as you like) or ``"gst"``
       (O'Brien-Fleming group-sequential boundaries over ``max_samples`` total rows, the earlier
       looks' total sizes in ``previous_looks``).
+    - ``previous``: the previous look's result (an :class:`ABTestRun`, its ``to_dict()``, an
+      ``abtest.json`` or the folder holding it), for monitoring after every batch: with
+      ``msprt`` each p-value is the running minimum over the looks and each confidence sequence
+      the running intersection (both stay valid); with ``gst`` its ``looks`` are the earlier
+      looks. It must have the same method and alpha.
     - ``covariates``: {metric: pre-period column} for CUPED.
     - ``events``, ``join_key``: a business-event table left-joined on ``join_key``.
     - ``correction``: ``"holm"`` (family-wise), ``"bh"`` (false discovery rate) or ``"none"``,
@@ -162,6 +170,9 @@ def run_abtest(
     files are written there. Bad arguments raise
     :class:`~driftline.errors.InvalidArgumentError`; bad data fails the run with its reason."""
     _check_args(alpha, method, max_samples, correction, power, mde, bootstrap, previous_looks)
+    prev = _previous_doc(previous, method, float(alpha))
+    if prev is not None and not previous_looks:
+        previous_looks = [int(x) for x in prev.get("looks") or []]
     specs = d.check_metrics(metrics)
     wts = d.parse_weights(weights)
     covs = dict(covariates or {})
@@ -191,8 +202,72 @@ def run_abtest(
         if events is not None and join_key is not None:
             frame = d.join_events(frame, events, join_key)
         _analyse(run, frame, variant_column, specs, control, wts, covs, correction, opts)
+        run.looks = [*opts.previous_looks, run.item_count]
+        if prev is not None and method == "msprt":
+            _carry_msprt(run, prev, correction, opts)
 
     return execute(run, folder, body)
+
+
+def _previous_doc(previous: ABTestRun | Mapping[str, Any] | str | Path | None, method: str, alpha: float) -> dict[str, Any] | None:
+    """The previous look's ``abtest.json`` document, checked against this run's settings."""
+    if previous is None:
+        return None
+    if isinstance(previous, ABTestRun):
+        doc: dict[str, Any] = previous.to_dict()
+    elif isinstance(previous, Mapping):
+        doc = dict(previous)
+    elif isinstance(previous, str | Path):
+        path = Path(previous)
+        path = path / "abtest.json" if path.is_dir() else path
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise InvalidArgumentError(f"previous (--previous): cannot read {str(path)!r}: {e}") from None
+    else:
+        raise InvalidArgumentError(f"previous (--previous) must be a run, its document or an abtest.json path, got {type(previous).__name__}")
+    if not isinstance(doc, dict) or doc.get("method") != method or doc.get("alpha") != alpha:
+        raise InvalidArgumentError(f"previous (--previous) must come from the same method ({method}) and alpha ({alpha}); "
+                                   f"got {doc.get('method') if isinstance(doc, dict) else None!r} and "
+                                   f"{doc.get('alpha') if isinstance(doc, dict) else None!r}")
+    return doc
+
+
+def _carry_msprt(run: ABTestRun, prev: dict[str, Any], correction: str, opts: _Options) -> None:
+    """Running minimum of the always-valid p-values and running intersection of the confidence
+    sequences over the looks, then the adjustment and the decisions again."""
+    before = {(e.get("name"), e.get("variant")): e for e in prev.get("metrics") or [] if isinstance(e, dict)}
+    changed = False
+    for e in run.metrics:
+        old = before.get((e["name"], e["variant"]))
+        if old is None or e["pvalue"] is None:
+            continue
+        e["pvalue_this_look"] = e["pvalue"]
+        if isinstance(old.get("pvalue"), float | int) and old["pvalue"] < e["pvalue"]:
+            e["pvalue"] = float(old["pvalue"])
+            changed = True
+        if isinstance(old.get("ci_low"), float | int) and e["ci_low"] is not None and old["ci_low"] > e["ci_low"]:
+            e["ci_low"] = float(old["ci_low"])
+        if isinstance(old.get("ci_high"), float | int) and e["ci_high"] is not None and old["ci_high"] < e["ci_high"]:
+            e["ci_high"] = float(old["ci_high"])
+    if not changed:
+        return
+    internals = [_Internal(se=_se_of(e)) for e in run.metrics]
+    _adjust(run.metrics, internals, correction, opts, run.item_count)
+    mismatch = bool(run.srm and run.srm.get("mismatch"))
+    for e, it in zip(run.metrics, internals):
+        e.pop("remaining_sample", None)
+        _decide(e, it, mismatch, opts, run.item_count)
+    names = list(run.variants)
+    w = {v: float(run.variants[v]["weight_configured"]) for v in names}
+    assert run.control is not None
+    run.decision = _overall(run.metrics, names, run.control, w, mismatch, sum(w.values()))
+
+
+def _se_of(entry: dict[str, Any]) -> float:
+    """The standard error behind an entry (kept from the comparison)."""
+    se = entry.get("standard_error")
+    return float(se) if isinstance(se, float | int) else math.nan
 
 
 # -- the analysis ---------------------------------------------------------------------------------
@@ -303,6 +378,7 @@ def _compare(frame: pl.DataFrame, variant: pl.Series, spec: d.MetricSpec, contro
     cmp, extra = _fixed(spec, c_arm, v_arm, opts)
     entry.update(extra)
     internal.se, internal.n = cmp.se, int(c_arm.values.size + v_arm.values.size)
+    entry["standard_error"] = _f(cmp.se)
     entry.update(control_mean=_f(cmp.control_mean), variant_mean=_f(cmp.variant_mean), difference=_f(cmp.difference),
                  relative_difference=_f(cmp.relative_difference), test=cmp.test, reason=cmp.reason)
     if cmp.pvalue is None:

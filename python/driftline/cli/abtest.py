@@ -42,6 +42,9 @@ def register(sub: Any) -> None:
     p.add_argument("--max-samples", type=bounded(int, 2), help="the planned maximum sample (rows of all variants)")
     p.add_argument("--previous-looks", default="",
                    help="gst: comma-separated total sample sizes at the earlier looks (default: this is the first look)")
+    p.add_argument("--previous", type=Path,
+                   help="the previous look's abtest.json (or its folder): msprt keeps the running minimum p-value and the "
+                        "intersected confidence sequence; gst takes the earlier looks from it")
     p.add_argument("--covariate", action="append", default=[], metavar="METRIC=COLUMN",
                    help="CUPED: a pre-period column for a metric (repeatable)")
     p.add_argument("--events", help="a business-event table joined on --join-key (numeric columns summed per key)")
@@ -89,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         args.data, variant_column=args.variant_column, metrics=args.metric, control=args.control, weights=args.weights,
         alpha=args.alpha, method=args.method, max_samples=args.max_samples, covariates=covariates, events=args.events,
         join_key=args.join_key, correction=args.correction, power=args.power, mde=args.mde, bootstrap=args.bootstrap,
-        seed=args.seed, previous_looks=looks, ground_truth=args.ground_truth, prediction=args.prediction, threshold=args.threshold,
+        seed=args.seed, previous_looks=looks, previous=args.previous, ground_truth=args.ground_truth, prediction=args.prediction, threshold=args.threshold,
         positive_label=args.positive_label, out=args.out,
     )
     doc = result.to_dict()
