@@ -1,7 +1,7 @@
 """driftline: monitoring machine-learning models in production.
 
 What users import is named here: data quality (:func:`suggest_baseline`, :func:`load_baseline`,
-:func:`run_monitor`), model quality (:func:`suggest_model_quality_baseline`,
+:func:`run_monitor`), A/B tests of model variants (:func:`run_abtest`), model quality (:func:`suggest_model_quality_baseline`,
 :func:`load_model_quality_baseline`, :func:`run_model_quality_monitor`), performance estimated
 before labels arrive (:class:`CBPE`, :class:`DLE`), profiles (:class:`Profile`), and the modules
 :mod:`stats` (the Rust kernels' scipy-like face), :mod:`metrics` (scikit-learn-like model metrics)
@@ -11,6 +11,7 @@ and :mod:`errors`.
 from __future__ import annotations
 
 from driftline import errors, metrics, stats
+from driftline.abtest import ABTestRun, run_abtest
 from driftline._core import __version__
 from driftline.data_quality import Baseline, MonitorRun, load_baseline, run_monitor, suggest_baseline
 from driftline.estimate import CBPE, DLE
@@ -24,6 +25,7 @@ from driftline.model_quality import (
 from driftline.profile import ColumnProfile, Profile
 
 __all__ = [
+    "ABTestRun",
     "CBPE",
     "DLE",
     "Baseline",
@@ -37,6 +39,7 @@ __all__ = [
     "load_baseline",
     "load_model_quality_baseline",
     "metrics",
+    "run_abtest",
     "run_model_quality_monitor",
     "run_monitor",
     "stats",

@@ -275,3 +275,9 @@ def isotonic_fit_predict_rows(
     y_min: float | None = None,
     y_max: float | None = None,
 ) -> npt.NDArray[np.float64]: ...
+def bootstrap_means(
+    num: npt.NDArray[np.float64],
+    den: npt.NDArray[np.float64] | None = None,
+    draws: int = 10000,
+    seed: int = 0,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...

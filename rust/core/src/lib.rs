@@ -3,6 +3,7 @@
 //! Every kernel takes plain slices and returns plain values or a [`StatsError`]; none panics on
 //! user data. Missing values: kernels over raw samples ignore NaN (the binding turns nulls into
 //! NaN first) and report how many they saw where that matters; infinities are ordinary values.
+pub mod abtest;
 pub mod distinct;
 pub mod error;
 pub mod frequent;

@@ -2,6 +2,7 @@
 //! each converts arguments, releases the GIL around the kernel and maps errors (errors.rs).
 use pyo3::prelude::*;
 
+mod abtest;
 mod chisq;
 mod convert;
 mod distance;
@@ -35,5 +36,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fdr::register(m)?;
     wasserstein::register(m)?;
     isotonic::register(m)?;
+    abtest::register(m)?;
     Ok(())
 }
