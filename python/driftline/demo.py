@@ -179,16 +179,21 @@ def run_scenario(out: Path, *, seed: int = 7, progress: bool | None = None) -> s
     from driftline.demo_service import run_service_demo
 
     lines += [""] + run_clarify_demo(sc, out / "clarify")
+    from driftline.abtest.demo import run_ab_demo
+
+    ab: list[str] = []
+    run_ab_demo(out / "abtest" / "data", out / "abtest" / "runs", echo=ab.append)
+    lines += [""] + ab
     lines += [""] + run_service_demo(sc, out / "service")
     lines += ["", f"files: {out}/data (scenario), {out}/baseline, {out}/monitoring/yyyy/mm/dd/hh, "
-              f"{out}/model-quality/{{baseline,estimated,realised}}, {out}/clarify/{{bias,attribution}}, "
+              f"{out}/model-quality/{{baseline,estimated,realised}}, {out}/clarify/{{bias,attribution}}, {out}/abtest/runs, "
               f"{out}/service (monitors.toml, driftline.db, runs)"]
     text = "\n".join(lines)
     (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
     return text
 
 
-DEMO_ENTRIES = frozenset({"data", "baseline", "monitoring", "model-quality", "clarify", "service", "summary.txt"})
+DEMO_ENTRIES = frozenset({"data", "baseline", "monitoring", "model-quality", "clarify", "abtest", "service", "summary.txt"})
 
 
 def _check_demo_folder(out: Path) -> None:

@@ -50,6 +50,9 @@ def test_scenario_demo_finds_the_four_problems_and_the_quality_drop(tmp_path: Pa
     assert {v["facet"] for v in violations} == {"region"} and {v["constraint_check_type"] for v in violations} == {"bias_drift_check"}
     att = json.loads((tmp_path / "clarify" / "attribution" / "day-2" / "constraint_violations.json").read_text())["violations"]
     assert [v["constraint_check_type"] for v in att] == ["feature_attribution_drift_check"]
+    # the A/B test: the sample-ratio check every hour, the always-valid p-value falling, both sequential methods deciding
+    assert "A/B demo: champion vs challenger" in text and "SRM p" in text
+    assert "mSPRT decides at hour" in text and "variant_better" in text and "group-sequential design" in text
     # the scheduled part: the alert fires on day two and returns to OK on day three, with its actions
     assert "alert credit-data-quality/violations: OK -> InAlert at window 11-02" in text
     assert "alert credit-data-quality/violations: InAlert -> OK at window 11-03" in text
