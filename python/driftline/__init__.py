@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from driftline import errors, metrics, stats
 from driftline.abtest import ABTestRun, run_abtest
+from driftline.benchdrift import bench_drift
 from driftline._core import __version__
 from driftline.data_quality import Baseline, MonitorRun, load_baseline, run_monitor, suggest_baseline
 from driftline.estimate import CBPE, DLE
@@ -35,6 +36,7 @@ __all__ = [
     "MonitorRun",
     "Profile",
     "__version__",
+    "bench_drift",
     "errors",
     "load_baseline",
     "load_model_quality_baseline",

@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from driftline import __version__
-from driftline.cli import abtest, attribution, baseline, bias, dashboard, demo, executions, model_quality, monitor, report, schedule
+from driftline.cli import abtest, attribution, baseline, bench_drift, bias, dashboard, demo, executions, model_quality, monitor, report, schedule
 from driftline.cli._common import EXIT_CODES, Parser, run_command
 
 __all__ = ["main"]
 
-COMMANDS = (demo, baseline, monitor, model_quality, bias, attribution, abtest, schedule, executions, dashboard, report)
+COMMANDS = (demo, baseline, monitor, model_quality, bias, attribution, abtest, schedule, executions, dashboard, report, bench_drift)
 
 
 def parser() -> Parser:
