@@ -12,12 +12,14 @@ from driftline.cli._common import bounded
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "demo",
-        help="run the built-in scenario: data-quality and model-quality monitoring of three days of traffic",
+        help="run the built-in scenario: data and model quality, bias and attribution drift, an A/B test, the scheduler",
         description="Write a credit-risk model's training data, three days of captured traffic (four data problems "
-        "injected on day two) and its ground truth (arriving a day late), build the baselines, run the 72 hourly "
-        "data-quality monitors and the model-quality monitors of 6-hour windows (estimated at the window's end, "
-        "realised when the labels arrive), and print a summary with every flag raised on the clean days; files go "
-        "to --out. With --stats, instead compare two built-in samples with every statistic in driftline.stats.",
+        "and one outcome problem injected on day two) and its ground truth (arriving a day late), build the baselines, "
+        "run the 72 hourly data-quality monitors, the model-quality monitors of 6-hour windows (estimated at the "
+        "window's end, realised when the labels arrive), a daily bias-drift and attribution-drift monitor, an A/B test "
+        "of a challenger variant checked every hour, and the scheduler over the same days (its store, alerts, a "
+        "webhook and a command action); print a summary with every flag raised on the clean days; files go to --out. "
+        "With --stats, instead compare two built-in samples with every statistic in driftline.stats.",
     )
     p.add_argument("--seed", type=int, default=7, help="seed of the built-in data (default: 7)")
     p.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder (default: ./demo-output)")
