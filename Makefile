@@ -11,7 +11,7 @@ export CARGO_TERM_COLOR ?= never
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet "maturin>=1.9,<2" numpy polars pyarrow pytest pytest-benchmark hypothesis scipy scikit-learn pandas mypy datasketches "psycopg[binary]>=3.1" "prometheus-client>=0.20" croniter "smclarify==0.5" "shap==0.51.*" starlette jinja2 uvicorn httpx selenium statsmodels matplotlib
+	$(PY) -m pip install --quiet "maturin>=1.9,<2" numpy polars pyarrow pytest pytest-benchmark hypothesis scipy scikit-learn pandas mypy datasketches "psycopg[binary]>=3.1" "prometheus-client>=0.20" croniter "smclarify==0.5" "shap==0.51.*" starlette jinja2 uvicorn httpx selenium statsmodels matplotlib pyspark
 	touch $(STAMP)
 
 # Build the extension (fast-release profile) and install the package in editable mode.

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from driftline.cli._common import EXIT_CODES, bounded, exit_code, iso_time, print_status, rows_progress
+from driftline.cli.baseline import add_spark_options
+
+if TYPE_CHECKING:
+    from driftline.data_quality.monitor import MonitorRun
 
 
 def register(sub: Any) -> None:
@@ -36,18 +40,43 @@ def register(sub: Any) -> None:
                    "probability at most --alpha (default: on)")
     p.add_argument("--batch-rows", type=bounded(int, 1), default=500_000, help="rows per batch of a table on disk (default: 500000)")
     p.add_argument("--fail-on-violations", action="store_true", help="exit with status 3 when there are violations")
+    add_spark_options(p)
     p.set_defaults(handler=run, command="driftline monitor")
 
 
 def run(args: argparse.Namespace) -> int:
     from driftline.data_quality.monitor import run_monitor
+    from driftline.errors import InvalidArgumentError
 
+    if args.spark_master and not args.spark:
+        raise InvalidArgumentError("--spark-master needs --spark")
+    if args.spark:
+        return _run_spark(args)
     with rows_progress() as progress:
         result = run_monitor(
             args.baseline, args.data, out=args.out, start=args.start, end=args.end, on_bad_record=args.on_bad_record,
             has_header=not args.no_header, output_columns_position=args.output_columns_position,
             baseline_data=args.baseline_data, alpha=args.alpha, fdr=args.fdr, batch_rows=args.batch_rows, progress=progress,
         )
+    return _report(result, args)
+
+
+def _run_spark(args: argparse.Namespace) -> int:
+    """``--spark``: the window read and profiled by Spark; the drift table's sketch-based tests only."""
+    from driftline import spark
+    from driftline.errors import InvalidArgumentError
+
+    if args.baseline_data:
+        raise InvalidArgumentError("--baseline-data (exact KS and Wasserstein tests) is not available with --spark: "
+                                   "the drift table uses the sketch-based tests")
+    session = spark.session(args.spark_master)
+    frame = spark.read_data(session, args.data, has_header=not args.no_header, on_bad_record=args.on_bad_record)
+    result = spark.run_monitor(args.baseline, frame, out=args.out, start=args.start, end=args.end, alpha=args.alpha,
+                               fdr=args.fdr, source=args.data if "://" not in args.data else None)
+    return _report(result, args)
+
+
+def _report(result: MonitorRun, args: argparse.Namespace) -> int:
     print_status(result, f"{result.item_count} rows, {len(result.violations)} violations")
     for v in result.violations:
         print(f"  {v.feature_name}: {v.constraint_check_type}: {v.description}")

@@ -1,0 +1,130 @@
+"""Profiles of Spark DataFrames: one partial :class:`~driftline.profile.Profile` per partition,
+computed by driftline's Rust core from Arrow record batches inside the Spark tasks
+(``DataFrame.mapInArrow``: no row-wise Python), serialised (:mod:`driftline.spark._serde`) into
+one binary cell per partition, and merged on the driver with :meth:`Profile.merge`.
+
+Every partition's partial profile holds every column of the DataFrame, in its order, so an
+empty partition contributes zero counts and the merged profile lists the columns as the
+single-process profile does.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from driftline.profile import Profile
+from driftline.spark._serde import profile_from_bytes, profile_to_bytes
+from driftline.stats import KllSketch
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame
+
+__all__ = ["PartialProfiles", "merge_partials", "partial_profiles", "profile_spark"]
+
+_OUTPUT_SCHEMA = "partition INT, profile BINARY"
+_SEED_STEP = 0x9E3779B1  # partitions' sketches make independent random choices (seed per column and partition)
+
+
+def _sketch_seed(name: str, partition: int) -> int:
+    return (zlib.crc32(name.encode("utf-8")) + partition * _SEED_STEP) % (1 << 32)
+
+
+def _profile_partition(batches: Iterator[pa.RecordBatch], names: list[str], exclude: tuple[str, ...]) -> Iterator[pa.RecordBatch]:
+    """Runs in a Spark task: the partition's batches through :meth:`Profile.update`, then ONE row
+    (partition id, serialised partial profile)."""
+    import polars as pl
+    import pyarrow as pa
+    from pyspark import TaskContext
+
+    ctx = TaskContext.get()
+    partition = ctx.partitionId() if ctx is not None else 0
+    profile = Profile()
+    skip = set(exclude)
+    for name in names:  # every column, in the DataFrame's order, even when the partition is empty
+        if name not in skip:
+            col = profile._column(name)
+            col.kll = KllSketch(col.kll_k, col.kll_c, _sketch_seed(name, partition))
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        profile.update(frame, exclude=exclude)
+    for col in profile.columns.values():
+        if col.kll is not None and col.kll.is_empty and col.moments is None:
+            col.kll = None  # as a single-process profile of a column without numbers: no sketch
+    yield pa.RecordBatch.from_arrays([pa.array([partition], pa.int32()), pa.array([profile_to_bytes(profile)], pa.binary())],
+                                     names=["partition", "profile"])
+
+
+@dataclass
+class PartialProfiles:
+    """The partial profiles of a DataFrame's partitions (by partition id) and what they cost."""
+
+    partials: list[tuple[int, bytes]]
+    profile_seconds: float  # the Spark job: read, profile and serialise in the tasks, collect
+    merge_seconds: float = 0.0  # deserialise and merge on the driver
+
+    @property
+    def bytes_total(self) -> int:
+        return sum(len(b) for _, b in self.partials)
+
+
+def partial_profiles(df: DataFrame, *, exclude: tuple[str, ...] = ()) -> PartialProfiles:
+    """Run the Spark job: one serialised partial profile per partition, sorted by partition id."""
+    names = list(df.columns)
+    excl = tuple(exclude)
+
+    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        return _profile_partition(batches, names, excl)
+
+    t0 = time.perf_counter()
+    rows = df.mapInArrow(task, _OUTPUT_SCHEMA).collect()
+    seconds = time.perf_counter() - t0
+    partials = sorted((int(r["partition"]), bytes(r["profile"])) for r in rows)
+    return PartialProfiles(partials, seconds)
+
+
+def _normalise(profile: Profile) -> Profile:
+    """Restore what a single pass keeps: a numeric column whose categories were dropped as
+    high-cardinality keeps none (a merge can leave the Misra-Gries survivors behind)."""
+    for col in profile.columns.values():
+        if col.numeric_so_far and not col.categories_exact:
+            col.category_counts = {}
+    return profile
+
+
+def merge_partials(parts: PartialProfiles, names: list[str], exclude: tuple[str, ...] = ()) -> Profile:
+    """Deserialise and merge the partial profiles in partition order (deterministic for a given
+    partitioning); records the time in ``parts.merge_seconds``."""
+    t0 = time.perf_counter()
+    merged: Profile | None = None
+    for _, data in parts.partials:
+        p = profile_from_bytes(data)
+        merged = p if merged is None else merged.merge(p)
+    if merged is None:  # a DataFrame with no partitions at all
+        merged = Profile()
+        for name in names:
+            if name not in exclude:
+                merged._column(name)
+    parts.merge_seconds = time.perf_counter() - t0
+    return _normalise(merged)
+
+
+def profile_spark(df: DataFrame, *, exclude: tuple[str, ...] = ()) -> tuple[Profile, PartialProfiles]:
+    """The profile of a Spark DataFrame (equal to ``Profile.of`` of the same rows in one process:
+    counts, types, category counts and distinct summaries exactly, moments up to summation
+    order, quantiles within the KLL bound) and the partial profiles it was merged from."""
+    parts = partial_profiles(df, exclude=exclude)
+    return merge_partials(parts, list(df.columns), tuple(exclude)), parts
+
+
+def describe(parts: PartialProfiles) -> dict[str, Any]:
+    """Sizes and timings of a profiling job, for logs and benchmarks."""
+    return {"partitions": len(parts.partials), "bytes": parts.bytes_total,
+            "profile_seconds": parts.profile_seconds, "merge_seconds": parts.merge_seconds}
