@@ -94,6 +94,18 @@ def test_profile_equals_single_process(skewed: Any, frame: pl.DataFrame) -> None
         assert col.num_missing == ROWS and col.num_present == 0 and col.inferred_type == "Unknown" and col.kll is None
 
 
+def test_small_chunks_per_task(skewed: Any, frame: pl.DataFrame) -> None:
+    # several Profile.update calls per task (chunks of 3,000 rows from 2,000-row Arrow batches)
+    profile, _ = profile_spark(skewed, batch_rows=3000)
+    assert_profiles_match(profile, Profile.of(frame), _exact(frame))
+
+
+def test_tree_merge_on_executors(skewed: Any, frame: pl.DataFrame) -> None:
+    profile, parts = profile_spark(skewed, tree_depth=2)
+    assert [p for p, _ in parts.partials] == [-1]  # one merged profile reached the driver
+    assert_profiles_match(profile, Profile.of(frame), _exact(frame))
+
+
 def test_spark_null_type_column(spark: Any) -> None:
     from pyspark.sql import functions as F
 

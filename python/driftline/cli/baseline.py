@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
         session = spark.session(args.spark_master)
         frame = spark.read_data(session, args.data, has_header=not args.no_header, on_bad_record=args.on_bad_record)
-        baseline = spark.suggest_baseline(frame, source=args.data if "://" not in args.data else None)
+        baseline = spark.suggest_baseline(frame, source=args.data if "://" not in args.data else None, batch_rows=args.batch_rows)
     else:
         baseline = _local(args)
     return _report(baseline, args)

@@ -72,7 +72,7 @@ def _run_spark(args: argparse.Namespace) -> int:
     session = spark.session(args.spark_master)
     frame = spark.read_data(session, args.data, has_header=not args.no_header, on_bad_record=args.on_bad_record)
     result = spark.run_monitor(args.baseline, frame, out=args.out, start=args.start, end=args.end, alpha=args.alpha,
-                               fdr=args.fdr, source=args.data if "://" not in args.data else None)
+                               fdr=args.fdr, source=args.data if "://" not in args.data else None, batch_rows=args.batch_rows)
     return _report(result, args)
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from driftline.errors import InvalidArgumentError, InvalidInputError
-from driftline.spark._profile import PartialProfiles, describe, merge_partials, partial_profiles, profile_spark
+from driftline.spark._profile import PartialProfiles, describe, merge_partials, partial_profiles, profile_spark, tree_merged
 from driftline.spark._serde import profile_from_bytes, profile_to_bytes
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ __all__ = [
     "run_monitor",
     "session",
     "suggest_baseline",
+    "tree_merged",
 ]
 
 
@@ -66,15 +67,25 @@ def _check_df(df: Any, argument: str) -> None:
         raise InvalidArgumentError(f"`{argument}` must be a Spark DataFrame (pyspark.sql.DataFrame), got {type(df).__name__}")
 
 
-def suggest_baseline(spark_df: DataFrame, *, exclude: tuple[str, ...] = (), source: str | os.PathLike[str] | None = None) -> Baseline:
+def _check_rows(batch_rows: int) -> None:
+    if not (isinstance(batch_rows, int) and batch_rows >= 1):
+        raise InvalidArgumentError(f"batch_rows (--batch-rows) must be a positive whole number, got {batch_rows!r}")
+
+
+def suggest_baseline(spark_df: DataFrame, *, exclude: tuple[str, ...] = (), source: str | os.PathLike[str] | None = None,
+                     batch_rows: int = 500_000, tree_depth: int = 0) -> Baseline:
     """The baseline of a Spark DataFrame, equal to :func:`driftline.suggest_baseline` of the same
     rows (see the module for what is exact). A DataFrame without rows is refused
     (:class:`InvalidInputError`), as in one process. ``source`` (the path the DataFrame was
-    read from, when there is one) makes :meth:`Baseline.write` refuse to write into the data."""
+    read from, when there is one) makes :meth:`Baseline.write` refuse to write into the data.
+    ``batch_rows``: rows per ``Profile.update`` in a task (memory per task); ``tree_depth`` > 0
+    merges the partial profiles on the executors (``RDD.treeReduce``) instead of the driver, for
+    many partitions of a wide table."""
     from driftline.data_quality.baseline import Baseline, _features_from, statistics_json, suggest_constraints
 
     _check_df(spark_df, "spark_df")
-    profile, _ = profile_spark(spark_df, exclude=tuple(exclude))
+    _check_rows(batch_rows)
+    profile, _ = profile_spark(spark_df, exclude=tuple(exclude), batch_rows=batch_rows, tree_depth=tree_depth)
     if profile.item_count == 0:
         found = f" (only a schema: {len(profile.columns)} columns)" if profile.columns else ""
         raise InvalidInputError(f"Spark DataFrame has no rows{found}: a baseline needs at least one row")
@@ -104,13 +115,16 @@ def run_monitor(
     fdr: bool = True,
     dataset_drift_share: float = 0.5,
     source: str | os.PathLike[str] | None = None,
+    batch_rows: int = 500_000,
+    tree_depth: int = 0,
 ) -> MonitorRun:
     """A data-quality monitor run over a Spark DataFrame (the window: like a table in one
     process, it is not filtered by time; ``start``/``end`` are recorded), against ``baseline``;
     writes the run's files into ``out`` when given, through the same run lifecycle as
     :func:`driftline.run_monitor` (a Failed run writes only ``monitoring_run.json``). The drift
     table uses the sketch-based tests (no exact KS/Wasserstein: see the module). ``source`` is
-    the path the DataFrame was read from, if any, so that ``out`` inside it is refused."""
+    the path the DataFrame was read from, if any, so that ``out`` inside it is refused.
+    ``batch_rows`` and ``tree_depth`` as in :func:`suggest_baseline`."""
     from driftline._outputs import OutputFolder
     from driftline.data_quality.baseline import load_baseline, statistics_json
     from driftline.data_quality.checks import run_checks
@@ -121,6 +135,7 @@ def run_monitor(
     from driftline.runs import execute
 
     _check_df(spark_df, "spark_df")
+    _check_rows(batch_rows)
     if not (isinstance(alpha, float | int) and 0 < alpha < 1):
         raise InvalidArgumentError(f"alpha (--alpha) must be between 0 and 1 (exclusive), got {alpha!r}")
     if not (isinstance(dataset_drift_share, float | int) and 0 < dataset_drift_share <= 1):
@@ -131,7 +146,7 @@ def run_monitor(
 
     def body() -> None:
         base = load_baseline(baseline)
-        current, _ = profile_spark(_positional(spark_df, list(base.features)))
+        current, _ = profile_spark(_positional(spark_df, list(base.features)), batch_rows=batch_rows, tree_depth=tree_depth)
         if current.item_count == 0:
             raise DriftlineError("no data in the analysis window (an empty window fails, as in SageMaker)")
         run.item_count = current.item_count

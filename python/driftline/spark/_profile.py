@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame
 
-__all__ = ["PartialProfiles", "merge_partials", "partial_profiles", "profile_spark"]
+__all__ = ["PartialProfiles", "describe", "merge_partials", "partial_profiles", "profile_spark", "tree_merged"]
 
 _OUTPUT_SCHEMA = "partition INT, profile BINARY"
 _SEED_STEP = 0x9E3779B1  # partitions' sketches make independent random choices (seed per column and partition)
@@ -34,7 +34,8 @@ def _sketch_seed(name: str, partition: int) -> int:
     return (zlib.crc32(name.encode("utf-8")) + partition * _SEED_STEP) % (1 << 32)
 
 
-def _profile_partition(batches: Iterator[pa.RecordBatch], names: list[str], exclude: tuple[str, ...]) -> Iterator[pa.RecordBatch]:
+def _profile_partition(batches: Iterator[pa.RecordBatch], names: list[str], exclude: tuple[str, ...],
+                       batch_rows: int) -> Iterator[pa.RecordBatch]:
     """Runs in a Spark task: the partition's batches through :meth:`Profile.update`, then ONE row
     (partition id, serialised partial profile)."""
     import polars as pl
@@ -49,12 +50,28 @@ def _profile_partition(batches: Iterator[pa.RecordBatch], names: list[str], excl
         if name not in skip:
             col = profile._column(name)
             col.kll = KllSketch(col.kll_k, col.kll_c, _sketch_seed(name, partition))
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+
+    def flush() -> None:
+        # Spark hands over small Arrow batches (spark.sql.execution.arrow.maxRecordsPerBatch, 10,000 rows by
+        # default); profiling them in chunks of about `batch_rows` rows (as one process reads a file) pays the
+        # per-batch cost of Profile.update once per chunk
+        frame = pl.from_arrow(pa.Table.from_batches(pending))
+        assert isinstance(frame, pl.DataFrame)
+        profile.update(frame.rechunk(), exclude=exclude)
+        pending.clear()
+
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        profile.update(frame, exclude=exclude)
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= batch_rows:
+            flush()
+            rows = 0
+    if pending:
+        flush()
     for col in profile.columns.values():
         if col.kll is not None and col.kll.is_empty and col.moments is None:
             col.kll = None  # as a single-process profile of a column without numbers: no sketch
@@ -75,19 +92,42 @@ class PartialProfiles:
         return sum(len(b) for _, b in self.partials)
 
 
-def partial_profiles(df: DataFrame, *, exclude: tuple[str, ...] = ()) -> PartialProfiles:
-    """Run the Spark job: one serialised partial profile per partition, sorted by partition id."""
+def partial_profiles(df: DataFrame, *, exclude: tuple[str, ...] = (), batch_rows: int = 500_000) -> PartialProfiles:
+    """Run the Spark job: one serialised partial profile per partition, sorted by partition id.
+    Each task profiles its Arrow batches in chunks of about ``batch_rows`` rows (memory per task:
+    one chunk)."""
+    t0 = time.perf_counter()
+    rows = _partials_df(df, exclude, batch_rows).collect()
+    seconds = time.perf_counter() - t0
+    partials = sorted((int(r["partition"]), bytes(r["profile"])) for r in rows)
+    return PartialProfiles(partials, seconds)
+
+
+def _partials_df(df: DataFrame, exclude: tuple[str, ...], batch_rows: int) -> DataFrame:
     names = list(df.columns)
     excl = tuple(exclude)
 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        return _profile_partition(batches, names, excl)
+        return _profile_partition(batches, names, excl, batch_rows)
 
+    return df.mapInArrow(task, _OUTPUT_SCHEMA)
+
+
+def _merge_bytes(a: bytes, b: bytes) -> bytes:
+    return profile_to_bytes(profile_from_bytes(a).merge(profile_from_bytes(b)))
+
+
+def tree_merged(df: DataFrame, *, exclude: tuple[str, ...] = (), batch_rows: int = 500_000, depth: int = 2) -> PartialProfiles:
+    """The partial profiles merged on the executors (``RDD.treeReduce`` of ``depth`` levels), so
+    only one profile reaches the driver: for many partitions of a wide table, whose partials
+    together would not fit the driver. Returns one "partial" (partition -1), the merge."""
     t0 = time.perf_counter()
-    rows = df.mapInArrow(task, _OUTPUT_SCHEMA).collect()
-    seconds = time.perf_counter() - t0
-    partials = sorted((int(r["partition"]), bytes(r["profile"])) for r in rows)
-    return PartialProfiles(partials, seconds)
+    partials = _partials_df(df, exclude, batch_rows).rdd.map(lambda r: bytes(r["profile"]))
+    try:
+        merged = partials.treeReduce(_merge_bytes, depth=depth)
+    except ValueError:  # no partitions at all
+        return PartialProfiles([], time.perf_counter() - t0)
+    return PartialProfiles([(-1, merged)], time.perf_counter() - t0)
 
 
 def _normalise(profile: Profile) -> Profile:
@@ -116,11 +156,16 @@ def merge_partials(parts: PartialProfiles, names: list[str], exclude: tuple[str,
     return _normalise(merged)
 
 
-def profile_spark(df: DataFrame, *, exclude: tuple[str, ...] = ()) -> tuple[Profile, PartialProfiles]:
+def profile_spark(df: DataFrame, *, exclude: tuple[str, ...] = (), batch_rows: int = 500_000,
+                  tree_depth: int = 0) -> tuple[Profile, PartialProfiles]:
     """The profile of a Spark DataFrame (equal to ``Profile.of`` of the same rows in one process:
     counts, types, category counts and distinct summaries exactly, moments up to summation
-    order, quantiles within the KLL bound) and the partial profiles it was merged from."""
-    parts = partial_profiles(df, exclude=exclude)
+    order, quantiles within the KLL bound) and the partial profiles it was merged from.
+    ``tree_depth`` > 0 merges on the executors instead (:func:`tree_merged`)."""
+    if tree_depth > 0:
+        parts = tree_merged(df, exclude=exclude, batch_rows=batch_rows, depth=tree_depth)
+    else:
+        parts = partial_profiles(df, exclude=exclude, batch_rows=batch_rows)
     return merge_partials(parts, list(df.columns), tuple(exclude)), parts
 
 
