@@ -170,14 +170,20 @@ def run_monitor(
 
 
 def session(master: str | None = None, app_name: str = "driftline") -> SparkSession:
-    """A SparkSession (``master`` ``local[2]`` by default; an existing session is reused), with
-    Arrow enabled and the UI off. Raises :class:`InvalidArgumentError` when pyspark is missing."""
+    """A SparkSession (an existing session is reused) with the UI off. ``master`` defaults to
+    ``local[2]``, except under ``spark-submit``, whose ``--master`` applies. Raises
+    :class:`InvalidArgumentError` when pyspark is missing."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise InvalidArgumentError("--spark needs pyspark: pip install 'driftline[spark]' (and Java 17 or later)") from None
-    master = master or "local[2]"
-    builder = SparkSession.builder.appName(app_name).master(master)
+    builder = SparkSession.builder.appName(app_name)
+    if master is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+        master = ""  # under spark-submit (or a notebook's gateway): its --master applies
+    elif master is None:
+        master = "local[2]"
+    if master:
+        builder = builder.master(master)
     builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
     if master.startswith("local") and "PYSPARK_PYTHON" not in os.environ:
         builder = builder.config("spark.pyspark.python", sys.executable)  # local tasks import this driftline
