@@ -250,3 +250,18 @@ def test_cli_spark(spark: Any, frame: pl.DataFrame, tmp_path: Path, capsys: pyte
                  "--baseline-data", str(data)]) == 2
     assert "not available with --spark" in capsys.readouterr().err
     assert main(["baseline", "--spark-master", "local[1]", "--data", str(data), "--out", str(tmp_path / "y")]) == 2
+
+
+def test_read_data_by_extension(spark: Any, tmp_path: Path) -> None:
+    frame = _frame(3000, seed=5).drop("null_f", "null_s", "flag")
+    (tmp_path / "j").mkdir()
+    frame.write_ndjson(tmp_path / "j" / "part-0.jsonl")
+    frame.write_csv(tmp_path / "data.csv")
+    for data in (str(tmp_path / "j"), str(tmp_path / "data.csv")):
+        sdf = dspark.read_data(spark, data)
+        assert_profiles_match(profile_spark(sdf)[0], driftline.suggest_baseline(data).profile)  # type: ignore[arg-type]
+    (tmp_path / "j" / "other.csv").write_text("a\n1\n")
+    with pytest.raises(driftline.errors.InvalidArgumentError, match="mixes formats"):
+        dspark.read_data(spark, str(tmp_path / "j"))
+    with pytest.raises(driftline.errors.InvalidArgumentError, match="cannot tell the format"):
+        dspark.read_data(spark, str(tmp_path / "data.txt"))

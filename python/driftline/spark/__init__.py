@@ -203,7 +203,23 @@ def read_data(spark: SparkSession, data: str, *, has_header: bool = True, on_bad
         return reader.parquet(data)
     if kind == "csv":
         return reader.option("header", has_header).option("inferSchema", False).option("mode", mode).csv(data)
-    return reader.option("mode", mode).json(data)
+    return _json_order(spark, reader.option("mode", mode).json(data), data)
+
+
+def _json_order(spark: SparkSession, df: DataFrame, data: str) -> DataFrame:
+    """Spark orders inferred JSON fields by name; one process keeps the order they appear in
+    (the first record's first): restore it, so the baseline lists the columns the same way."""
+    import json
+
+    first = spark.read.text(data).limit(1).collect()
+    if not first:
+        return df
+    try:
+        record = json.loads(first[0][0])
+    except json.JSONDecodeError as e:
+        raise InvalidInputError(f"--data {data!r}: the first record is not JSON ({e})") from None
+    keys = [k for k in record if k in df.columns] if isinstance(record, dict) else []
+    return df.select(*keys, *[c for c in df.columns if c not in keys])
 
 
 _EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
