@@ -265,3 +265,11 @@ def test_read_data_by_extension(spark: Any, tmp_path: Path) -> None:
         dspark.read_data(spark, str(tmp_path / "j"))
     with pytest.raises(driftline.errors.InvalidArgumentError, match="cannot tell the format"):
         dspark.read_data(spark, str(tmp_path / "data.txt"))
+
+
+def test_task_error_is_a_driftline_error(spark: Any) -> None:
+    from pyspark.sql import functions as F
+
+    sdf = spark.range(0, 100, numPartitions=2).withColumn("xs", F.array(F.col("id"), F.col("id")))
+    with pytest.raises(driftline.errors.InvalidInputError, match="in a Spark task: column 'xs' holds"):
+        profile_spark(sdf)

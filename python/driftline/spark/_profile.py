@@ -10,6 +10,8 @@ single-process profile does.
 
 from __future__ import annotations
 
+import contextlib
+import re
 import time
 import zlib
 from collections.abc import Iterator
@@ -97,7 +99,8 @@ def partial_profiles(df: DataFrame, *, exclude: tuple[str, ...] = (), batch_rows
     Each task profiles its Arrow batches in chunks of about ``batch_rows`` rows (memory per task:
     one chunk)."""
     t0 = time.perf_counter()
-    rows = _partials_df(df, exclude, batch_rows).collect()
+    with _task_errors():
+        rows = _partials_df(df, exclude, batch_rows).collect()
     seconds = time.perf_counter() - t0
     partials = sorted((int(r["partition"]), bytes(r["profile"])) for r in rows)
     return PartialProfiles(partials, seconds)
@@ -113,6 +116,28 @@ def _partials_df(df: DataFrame, exclude: tuple[str, ...], batch_rows: int) -> Da
     return df.mapInArrow(task, _OUTPUT_SCHEMA)
 
 
+@contextlib.contextmanager
+def _task_errors() -> Iterator[None]:
+    """A driftline input error raised in a Spark task (a column of arrays, say) reaches the caller
+    as the same error with its message, not as a Java stack trace."""
+    try:
+        yield
+    except Exception as e:
+        if type(e).__name__ != "PythonException":
+            raise
+        text = str(e)
+        found = re.findall(r"driftline\.errors\.(\w+): (.*)", text)
+        if not found:
+            raise
+        name, message = found[-1]
+        import driftline.errors as errors
+
+        kind = getattr(errors, name, None)
+        if not (isinstance(kind, type) and issubclass(kind, errors.DriftlineError)):
+            raise
+        raise kind(f"in a Spark task: {message.strip()}") from None
+
+
 def _merge_bytes(a: bytes, b: bytes) -> bytes:
     return profile_to_bytes(profile_from_bytes(a).merge(profile_from_bytes(b)))
 
@@ -124,7 +149,8 @@ def tree_merged(df: DataFrame, *, exclude: tuple[str, ...] = (), batch_rows: int
     t0 = time.perf_counter()
     partials = _partials_df(df, exclude, batch_rows).rdd.map(lambda r: bytes(r["profile"]))
     try:
-        merged = partials.treeReduce(_merge_bytes, depth=depth)
+        with _task_errors():
+            merged = partials.treeReduce(_merge_bytes, depth=depth)
     except ValueError:  # no partitions at all
         return PartialProfiles([], time.perf_counter() - t0)
     return PartialProfiles([(-1, merged)], time.perf_counter() - t0)
