@@ -2,65 +2,17 @@
 //!
 //! A resample draws `n` rows with replacement from the arm's `n` rows; its statistic is the mean
 //! of `num` and (for ratio metrics) the mean of `den` over the drawn rows. Each resample has its
-//! own random stream, derived from `seed` and the resample's index (SplitMix64 seeding a
-//! xoshiro256** generator), and sums its rows in draw order, so results depend on the seed only,
+//! own random stream, derived from `seed` and the resample's index (SplitMix64 seeding the
+//! core's xoshiro256** generator, `sampling::Rng`), and sums its rows in draw order, so results depend on the seed only,
 //! never on the thread count. Row indices are drawn without modulo bias (Lemire's multiply-shift
 //! with rejection).
 use rayon::prelude::*;
 
 use crate::error::{check_same_len, check_size, Result, StatsError};
+use crate::sampling::Rng as Xoshiro;
 
 /// The most resamples one call draws (the output is `draws` floats per column).
 pub const MAX_DRAWS: usize = 10_000_000;
-
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// xoshiro256** (Blackman and Vigna 2018).
-struct Xoshiro {
-    s: [u64; 4],
-}
-
-impl Xoshiro {
-    fn new(seed: u64, stream: u64) -> Xoshiro {
-        let mut sm = seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let s = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
-        Xoshiro { s }
-    }
-
-    fn next(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
-    }
-
-    /// A uniform integer in `0..n` (`n >= 1`), without modulo bias.
-    fn below(&mut self, n: u64) -> u64 {
-        let threshold = n.wrapping_neg() % n;
-        loop {
-            let m = (self.next() as u128) * (n as u128);
-            if (m as u64) >= threshold {
-                return (m >> 64) as u64;
-            }
-        }
-    }
-}
 
 /// Per-resample means: `num[d]` is the mean of `num` over resample `d`'s rows, `den[d]` that of
 /// `den` (empty when no `den` was given).

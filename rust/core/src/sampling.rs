@@ -2,7 +2,8 @@
 //! resampling its rows with replacement (each resample puts `n` rows into the cells with
 //! probabilities `counts / n`).
 //!
-//! - Generator: xoshiro256++ (Blackman & Vigna 2018) seeded through SplitMix64; resample `r` has
+//! - Generator: xoshiro256** (Blackman & Vigna 2018) seeded through SplitMix64 (shared with the
+//!   A/B bootstrap, `abtest.rs`); resample `r` has
 //!   its own generator (seed, r), so the result does not depend on the thread count.
 //! - Multinomial by conditional binomials: cell `i` takes Binomial(rows left, p_i / mass left).
 //! - Binomial(n, p) exactly: while `n` is large, Knuth's beta recursion (TAOCP vol. 2, 3.4.1 F:
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::error::{Result, StatsError};
 
-/// xoshiro256++.
+/// xoshiro256** (Blackman & Vigna 2018): the core's one generator for resampling.
 pub struct Rng {
     s: [u64; 4],
 }
@@ -35,7 +36,7 @@ impl Rng {
 
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.s;
-        let out = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let out = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
         let t = s[1] << 17;
         s[2] ^= s[0];
         s[3] ^= s[1];
@@ -44,6 +45,18 @@ impl Rng {
         s[2] ^= t;
         s[3] = s[3].rotate_left(45);
         out
+    }
+
+    /// A uniform integer in `0..n` (`n >= 1`), without modulo bias (Lemire's multiply-shift with
+    /// rejection).
+    pub fn below(&mut self, n: u64) -> u64 {
+        let threshold = n.wrapping_neg() % n;
+        loop {
+            let m = (self.next_u64() as u128) * (n as u128);
+            if (m as u64) >= threshold {
+                return (m >> 64) as u64;
+            }
+        }
     }
 
     /// Uniform in [0, 1) with 53 random bits.
