@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from driftline.cli.baseline import add_spark_options
 from driftline.cli._common import EXIT_CODES, bounded, exit_code, iso_time, print_status
 
 # SageMaker's offsets start with "-": main passes them as --flag=value
@@ -40,6 +41,7 @@ def register(sub: Any) -> None:
                    help="regression: comma-separated feature columns for direct loss estimation (default: the prediction only)")
     b.add_argument("--tolerance", type=bounded(float, 0), default=0.0,
                    help="loosen each suggested threshold by this absolute amount (default 0: SageMaker's thresholds)")
+    add_spark_options(b)
     b.set_defaults(handler=run_baseline, command="driftline model-quality baseline")
 
     m = mq_sub.add_parser(
@@ -70,6 +72,7 @@ def register(sub: Any) -> None:
     m.add_argument("--allow-threshold-change", action="store_true",
                    help="accept a --probability-threshold-attribute other than the baseline's (refused by default)")
     _model_arguments(m, baseline=False)
+    add_spark_options(m)
     m.set_defaults(handler=run_monitor, command="driftline model-quality monitor")
 
 
@@ -97,8 +100,14 @@ def run_baseline(args: argparse.Namespace) -> int:
               "(see driftline model-quality baseline --help)", file=sys.stderr)
         return 2
     OutputFolder(args.out, BASELINE_FILES, "model-quality baseline", inputs=[args.data], argument="--out")
-    base = suggest_model_quality_baseline(
-        args.data, problem_type=args.problem_type, ground_truth_attribute=args.ground_truth_attribute,
+    suggest: Any = suggest_model_quality_baseline
+    data: Any = args.data
+    if _spark(args):
+        from driftline import spark
+
+        suggest, data = spark.suggest_model_quality_baseline, _spark_frame(args)
+    base = suggest(
+        data, problem_type=args.problem_type, ground_truth_attribute=args.ground_truth_attribute,
         inference_attribute=args.inference_attribute, probability_attribute=args.probability_attribute,
         probability_threshold_attribute=args.probability_threshold_attribute, positive_label=args.positive_label,
         has_header=not args.no_header, slack=args.slack, tolerance=args.tolerance, bootstrap=args.bootstrap, seed=args.seed,
@@ -109,11 +118,37 @@ def run_baseline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _spark(args: argparse.Namespace) -> bool:
+    from driftline.errors import InvalidArgumentError
+
+    if args.spark_master and not args.spark:
+        raise InvalidArgumentError("--spark-master needs --spark")
+    return bool(args.spark)
+
+
+def _spark_frame(args: argparse.Namespace) -> Any:
+    """--data read with Spark (a table holding the labels and predictions)."""
+    from driftline import spark
+
+    session = spark.session(args.spark_master)
+    return spark.read_data(session, args.data, has_header=not args.no_header)
+
+
 def run_monitor(args: argparse.Namespace) -> int:
     from driftline.model_quality import run_model_quality_monitor
 
-    run = run_model_quality_monitor(
-        args.baseline, args.data, args.ground_truth, inference_attribute=args.inference_attribute,
+    monitor: Any = run_model_quality_monitor
+    extra: dict[str, Any] = {"ground_truth": args.ground_truth}
+    data: Any = args.data
+    if _spark(args):
+        from driftline import spark
+        from driftline.errors import InvalidArgumentError
+
+        if args.ground_truth is not None or args.ground_truth_attribute is None:
+            raise InvalidArgumentError("--spark reads a table that holds its labels: give --ground-truth-attribute, not --ground-truth")
+        monitor, data, extra = spark.run_model_quality_monitor, _spark_frame(args), {}
+    run = monitor(
+        args.baseline, data, **extra, inference_attribute=args.inference_attribute,
         probability_attribute=args.probability_attribute, probability_threshold_attribute=args.probability_threshold_attribute,
         ground_truth_attribute=args.ground_truth_attribute, positive_label=args.positive_label, start=args.start, end=args.end,
         run_time=args.run_time, start_offset=args.start_time_offset, end_offset=args.end_time_offset, segment_by=args.segment_by,

@@ -19,6 +19,11 @@ mean, std, min, max) up to floating-point summation order (min and max exactly);
 KLL buckets and the sketch-based KS statistics within the KLL sketch's rank-error bound
 (``KllSketch.normalized_rank_error()``: 0.00138 at k = 2048, 99 % confidence, per sketch).
 
+- :func:`suggest_model_quality_baseline` / :func:`run_model_quality_monitor` of a DataFrame that
+  holds labels and predictions: those few columns are collected to the driver as Arrow (the
+  metrics' bootstrap needs every row) and the single-process functions run on them, so the
+  results are theirs exactly (:mod:`driftline.spark._model_quality`).
+
 On Spark the drift table uses the sketch-based tests only (as the single-process monitor does
 for a table streamed from disk): the exact KS and Wasserstein tests need the raw values in
 one place, so ``baseline_data`` is not taken here.
@@ -38,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from driftline.errors import InvalidArgumentError, InvalidInputError
 from driftline.spark._profile import PartialProfiles, describe, merge_partials, partial_profiles, profile_spark, tree_merged
+from driftline.spark._model_quality import collect_columns, run_model_quality_monitor, suggest_model_quality_baseline
 from driftline.spark._serde import profile_from_bytes, profile_to_bytes
 
 if TYPE_CHECKING:
@@ -48,6 +54,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PartialProfiles",
+    "collect_columns",
+    "run_model_quality_monitor",
+    "suggest_model_quality_baseline",
     "describe",
     "merge_partials",
     "partial_profiles",
