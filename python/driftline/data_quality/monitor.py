@@ -167,10 +167,7 @@ def run_monitor(
     raise :class:`~driftline.errors.InvalidArgumentError` before anything is read or written.
     Bad data never raises: the run is Failed with its reason, and ``out`` then holds only
     ``monitoring_run.json``."""
-    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
-        raise InvalidArgumentError(f"alpha (--alpha) must be between 0 and 1 (exclusive), got {alpha!r}")
-    if not (isinstance(dataset_drift_share, float | int) and 0 < dataset_drift_share <= 1):
-        raise InvalidArgumentError(f"dataset_drift_share must be in (0, 1], got {dataset_drift_share!r}")
+    check_drift_arguments(alpha, dataset_drift_share)
     if not (isinstance(batch_rows, int) and batch_rows >= 1):
         raise InvalidArgumentError(f"batch_rows (--batch-rows) must be a positive whole number, got {batch_rows!r}")
     run = MonitorRun(start=to_utc(start, "start (--start)"), end=to_utc(end, "end (--end)"), alpha=alpha, fdr=fdr)
@@ -181,27 +178,44 @@ def run_monitor(
         base = load_baseline(baseline)
         numeric = [n for n, f in base.features.items() if f.inferred_type in NUMERIC]
         current, raw = _profile_window(data, base, run, numeric, on_bad_record, has_header, output_columns_position, batch_rows, progress)
-        if current.item_count == 0:
-            raise DriftlineError("no data in the analysis window (an empty window fails, as in SageMaker)")
-        run.item_count = current.item_count
-        run.statistics = statistics_json(current)
-        cfg = base.monitoring_config
-        run.violations, drift_values = run_checks(base, current)
-        if str(cfg.get("evaluate_constraints", "Enabled")) != "Enabled":
-            run.violations = []
         base_raw: dict[str, np.ndarray] = {}
-        if baseline_data is not None:
+        if baseline_data is not None and current.item_count:
             from driftline.io import read_table
 
             bframe = baseline_data if isinstance(baseline_data, pl.DataFrame) else read_table(baseline_data, has_header=has_header).frame
             base_raw = _numeric_values(_positional(bframe, base), numeric)
-        run.drift = drift_table(base, current, raw, base_raw, alpha=alpha, fdr=fdr)
-        run.drifted_features = sorted({d.feature for d in run.drift if d.default and d.drift} | {v.feature_name for v in run.violations if v.constraint_check_type == "baseline_drift_check"})
-        compared = {d.feature for d in run.drift if d.default}
-        run.dataset_drift = bool(compared) and len(run.drifted_features) / len(compared) >= dataset_drift_share
-        run.metrics = _metrics(current, drift_values, str(cfg.get("emit_metrics", "Enabled")) == "Enabled")
+        judge(run, base, current, raw, base_raw, dataset_drift_share)
 
     return execute(run, folder, body)
+
+
+def check_drift_arguments(alpha: Any, dataset_drift_share: Any) -> None:
+    """The drift table's arguments, refused before any work (every data-quality monitor)."""
+    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
+        raise InvalidArgumentError(f"alpha (--alpha) must be between 0 and 1 (exclusive), got {alpha!r}")
+    if not (isinstance(dataset_drift_share, float | int) and 0 < dataset_drift_share <= 1):
+        raise InvalidArgumentError(f"dataset_drift_share must be in (0, 1], got {dataset_drift_share!r}")
+
+
+def judge(run: MonitorRun, base: Baseline, current: Profile, raw: dict[str, np.ndarray], base_raw: dict[str, np.ndarray],
+          dataset_drift_share: float) -> None:
+    """Everything a data-quality run concludes from the window's profile, wherever it was built
+    (one process, Spark): its statistics, SageMaker's checks, the drift table (with the raw
+    values' exact tests where ``raw``/``base_raw`` hold them), the verdict and the metrics."""
+    if current.item_count == 0:
+        raise DriftlineError("no data in the analysis window (an empty window fails, as in SageMaker)")
+    run.item_count = current.item_count
+    run.statistics = statistics_json(current)
+    cfg = base.monitoring_config
+    run.violations, drift_values = run_checks(base, current)
+    if str(cfg.get("evaluate_constraints", "Enabled")) != "Enabled":
+        run.violations = []
+    run.drift = drift_table(base, current, raw, base_raw, alpha=run.alpha, fdr=run.fdr)
+    run.drifted_features = sorted({d.feature for d in run.drift if d.default and d.drift}
+                                  | {v.feature_name for v in run.violations if v.constraint_check_type == "baseline_drift_check"})
+    compared = {d.feature for d in run.drift if d.default}
+    run.dataset_drift = bool(compared) and len(run.drifted_features) / len(compared) >= dataset_drift_share
+    run.metrics = _metrics(current, drift_values, str(cfg.get("emit_metrics", "Enabled")) == "Enabled")
 
 
 def _profile_window(

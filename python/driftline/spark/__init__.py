@@ -135,20 +135,14 @@ def run_monitor(
     the path the DataFrame was read from, if any, so that ``out`` inside it is refused.
     ``batch_rows`` and ``tree_depth`` as in :func:`suggest_baseline`."""
     from driftline._outputs import OutputFolder
-    from driftline.data_quality.baseline import load_baseline, statistics_json
-    from driftline.data_quality.checks import run_checks
-    from driftline.data_quality.drift import drift_table
-    from driftline.data_quality.monitor import RUN_FILES, MonitorRun, _metrics
-    from driftline.errors import DriftlineError
+    from driftline.data_quality.baseline import load_baseline
+    from driftline.data_quality.monitor import RUN_FILES, MonitorRun, check_drift_arguments, judge
     from driftline.io import check_window, to_utc
     from driftline.runs import execute
 
     _check_df(spark_df, "spark_df")
     _check_rows(batch_rows)
-    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
-        raise InvalidArgumentError(f"alpha (--alpha) must be between 0 and 1 (exclusive), got {alpha!r}")
-    if not (isinstance(dataset_drift_share, float | int) and 0 < dataset_drift_share <= 1):
-        raise InvalidArgumentError(f"dataset_drift_share must be in (0, 1], got {dataset_drift_share!r}")
+    check_drift_arguments(alpha, dataset_drift_share)
     run = MonitorRun(start=to_utc(start, "start (--start)"), end=to_utc(end, "end (--end)"), alpha=alpha, fdr=fdr)
     check_window(run.start, run.end)
     folder = None if out is None else OutputFolder(out, RUN_FILES, "monitor run", inputs=[baseline, source], argument="out (--out)")
@@ -156,21 +150,8 @@ def run_monitor(
     def body() -> None:
         base = load_baseline(baseline)
         current, _ = profile_spark(_positional(spark_df, list(base.features)), batch_rows=batch_rows, tree_depth=tree_depth)
-        if current.item_count == 0:
-            raise DriftlineError("no data in the analysis window (an empty window fails, as in SageMaker)")
-        run.item_count = current.item_count
-        run.statistics = statistics_json(current)
-        cfg = base.monitoring_config
-        run.violations, drift_values = run_checks(base, current)
-        if str(cfg.get("evaluate_constraints", "Enabled")) != "Enabled":
-            run.violations = []
         # no raw values are gathered on Spark: the drift table's sketch-based tests only
-        run.drift = drift_table(base, current, {}, {}, alpha=alpha, fdr=fdr)
-        run.drifted_features = sorted({d.feature for d in run.drift if d.default and d.drift}
-                                      | {v.feature_name for v in run.violations if v.constraint_check_type == "baseline_drift_check"})
-        compared = {d.feature for d in run.drift if d.default}
-        run.dataset_drift = bool(compared) and len(run.drifted_features) / len(compared) >= dataset_drift_share
-        run.metrics = _metrics(current, drift_values, str(cfg.get("emit_metrics", "Enabled")) == "Enabled")
+        judge(run, base, current, {}, {}, dataset_drift_share)
 
     return execute(run, folder, body)
 
