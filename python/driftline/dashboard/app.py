@@ -98,7 +98,7 @@ class _Data:
             return lambda x: "" if x is None else str(x)
         key = m.name
         if key not in self._redactors:
-            from driftline.report import redactor
+            from driftline._redact import redactor
 
             stats: Any = None
             p = m.baseline / "statistics.json" if m.baseline.is_dir() else m.baseline

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 __all__ = ["bars", "heatmap", "histograms", "line", "matrix", "xy_curve"]
 

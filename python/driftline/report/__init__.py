@@ -14,8 +14,7 @@ label (``#`` and 8 hex digits of its SHA-256), in the charts and in every text o
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from markupsafe import Markup
 
 from driftline.dashboard import svg
 from driftline._redact import Redactor as _Redactor
-from driftline._redact import hashed, redactor
+from driftline._redact import redactor
 from driftline.dashboard._templates import CSP, css, environment
 from driftline.errors import InvalidInputError
 

@@ -38,7 +38,7 @@ from typing import Any, Literal, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from driftline.errors import DriftlineError, InvalidArgumentError, InvalidInputError
-from driftline.service._types import ALERT_STATES, DONE, EXECUTION_STATUSES, Execution, ExecutionStatus
+from driftline.service._types import ALERT_STATES, DONE, Execution, ExecutionStatus
 
 __all__ = ["FINISHED", "INTERRUPTED", "SCHEMA_VERSION", "LeaseLostError", "Store", "redact_url"]
 
