@@ -94,6 +94,28 @@ rule = "confidence-interval"
 
 [[monitors.alerts]]
 name = "violations"
+
+# The champion/challenger A/B test (the demo's A/B traffic): every 6 hours one look at all the
+# traffic so far, mSPRT (valid however often it is checked).
+[[monitors]]
+name = "credit-abtest"
+model = "{model}"
+type = "abtest"
+data = "../abtest/data/capture"
+ground_truth = "../abtest/data/groundtruth"
+schedule = "every 6 hours"
+start = "{start}"
+out = "runs/{{monitor}}/{{window_start}}"
+
+[monitors.options]
+variant_column = "variant"
+metrics = ["converted:binary", "order_value:continuous", "correct:binary"]
+control = "champion"
+weights = {{ champion = 1.0, challenger = 1.0 }}
+method = "msprt"
+events = "../abtest/data/events.csv"
+join_key = "inferenceId"
+bootstrap = 0
 """
 
 

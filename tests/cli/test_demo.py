@@ -60,6 +60,7 @@ def test_scenario_demo_finds_the_four_problems_and_the_quality_drop(tmp_path: Pa
     # model quality a day behind: the windows of days 1 and 2; day two's violate the constraints
     assert "credit-model-quality (model-quality, every 6 hours): 8 executions (4 Completed, 4 CompletedWithViolations)" in text
     assert "credit-bias (bias, daily): 3 executions (2 Completed, 1 CompletedWithViolations)" in text
+    assert "credit-abtest (abtest, every 6 hours): 12 executions (12 Completed)" in text
     assert "webhook receiver got 2 POSTs" in text and "a second run-once ran 0" in text
 
 

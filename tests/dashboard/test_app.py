@@ -71,6 +71,9 @@ def test_model_page(client: TestClient) -> None:
     assert "InAlert" in html and "3 of the last 3 executions had violations" in html
     assert "notify" in html and "log-alert" in html and "webhook" in html  # the actions the alert started
     assert "traffic_requests" in html and "<svg" in html
+    # the A/B test scheduled beside the monitors: its last look's decision, from its abtest.json
+    ab = html.split('id="abtests"', 1)[1].split("</table>", 1)[0]
+    assert 'href="/monitors/credit-abtest"' in ab and "variant_better" in ab and "challenger" in ab and ">ok<" in ab
 
 
 def test_monitor_page_heat_map_and_violations(client: TestClient) -> None:

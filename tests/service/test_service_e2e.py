@@ -252,3 +252,28 @@ start = "2026-11-01T00:00Z"
         load_config(tmp_path / "b.toml")
     (tmp_path / "c.toml").write_text(text + 'analysis_config = "c.json"\n[monitors.options]\nmodel = "m:f"\nthreshold = 0.8\n', encoding="utf-8")
     assert load_config(tmp_path / "c.toml").monitors[0].options == {"model": "m:f", "threshold": 0.8}
+
+
+def test_an_abtest_needs_no_baseline_and_its_file_options_follow_the_config(tmp_path: Path) -> None:
+    from driftline.service.scheduler import _abtest_metrics
+
+    (tmp_path / "ab.toml").write_text("""[[monitors]]
+name = "ab"
+type = "abtest"
+data = "traffic.csv"
+schedule = "daily"
+start = "2026-11-01T00:00Z"
+[monitors.options]
+variant_column = "variant"
+metrics = ["converted:binary"]
+events = "events.csv"
+join_key = "id"
+""", encoding="utf-8")
+    m = load_config(tmp_path / "ab.toml").monitors[0]
+    assert m.options["events"] == str(tmp_path / "events.csv") and m.data == tmp_path / "traffic.csv"
+
+    class Run:
+        srm = {"pvalue": 0.4}
+        metrics = [{"name": "converted", "variant": "B", "difference": 0.02, "pvalue": 0.01}, {"name": "x", "variant": "B", "pvalue": None}]
+
+    assert _abtest_metrics(Run()) == {"abtest_srm_pvalue": 0.4, "abtest_converted_difference[B]": 0.02, "abtest_converted_pvalue[B]": 0.01}

@@ -66,6 +66,24 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+def _abtest_row(store: Any, m: MonitorConfig) -> dict[str, Any]:
+    """An A/B-test monitor's latest look: its execution and the decision its ``abtest.json`` holds
+    (the fixed file name in the folder the store recorded; nothing from the request)."""
+    last = store.last_executions(m.name, 1)
+    row: dict[str, Any] = {"m": m, "execution": last[0] if last else None, "decision": None, "srm": None, "best": None}
+    if last and last[0].output:
+        try:
+            doc = json.loads((Path(last[0].output) / "abtest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            doc = None
+        if isinstance(doc, dict):
+            decision = doc.get("decision") or {}
+            row["decision"] = decision.get("decision")
+            row["best"] = decision.get("best_variant")
+            row["srm"] = (doc.get("srm") or {}).get("mismatch")
+    return row
+
+
 def _iso(t: datetime | None) -> str:
     if t is None:
         return ""
@@ -246,8 +264,9 @@ def create_app(config: Config, store: Store | None = None, *, token: str | None 
             s = monitor_summary(data.store, m.name)
             st = data.monitor_status(m, s, [a for a in states if a["monitor"] == m.name])
             rows.append({"m": m, "summary": s, "status": st.state, "since": _iso(st.since), "last_time": _iso(s.last_end)})
+        abtests = [_abtest_row(data.store, m) for m in monitors if m.type == "abtest"]
         return _page("model.html", title=f"Model {model}", model=model, monitors=rows, states=states, history=history,
-                     audit=audit, charts=charts)
+                     audit=audit, charts=charts, abtests=abtests)
 
     def monitor_page(request: Request) -> Response:
         name = request.path_params["monitor"]

@@ -9,7 +9,7 @@ remove_outputs = false           # with keep_days: also delete the pruned execut
 [[monitors]]
 name = "credit-data-quality"
 model = "credit-risk"
-type = "data-quality"            # data-quality | model-quality | bias | attribution
+type = "data-quality"            # data-quality | model-quality | bias | attribution | abtest
 baseline = "baseline/"
 data = "capture/credit-risk/"    # ground_truth = "..." for model quality (and bias)
 # bias and attribution monitors also name Clarify's analysis configuration:
@@ -56,7 +56,7 @@ from driftline.service.traffic import EventsConfig, parse_stats
 
 __all__ = ["MONITOR_TYPES", "Config", "ConfigError", "MonitorConfig", "StoreConfig", "load_config"]
 
-MONITOR_TYPES = ("data-quality", "model-quality", "bias", "attribution")
+MONITOR_TYPES = ("data-quality", "model-quality", "bias", "attribution", "abtest")
 _OUT_FIELDS = ("monitor", "model", "window_start", "window_end", "scheduled_time")
 
 
@@ -294,13 +294,14 @@ def _monitor(r: _Reader, table: Any, i: int, base_dir: Path) -> MonitorConfig:
     if kind not in MONITOR_TYPES:
         raise r.error(where, label, "type", f"unknown monitor type {kind!r} (available: {', '.join(MONITOR_TYPES)})")
     model = _get(r, table, where, label, "model", str, default=name)
-    baseline = base_dir / _get(r, table, where, label, "baseline", str, required=True)
+    # an A/B test compares its variants with each other: it has no baseline
+    baseline = base_dir / _get(r, table, where, label, "baseline", str, required=kind != "abtest", default="")
     data = base_dir / _get(r, table, where, label, "data", str, required=True)
     gt = _get(r, table, where, label, "ground_truth", str)
     if kind == "model-quality" and gt is None:
         raise r.error(where, label, None, "a model-quality monitor needs ground_truth (the labels' folder or table)")
-    if kind not in ("model-quality", "bias") and gt is not None:
-        raise r.error(where, label, "ground_truth", f"only model-quality and bias monitors read ground truth (this one is {kind})")
+    if kind not in ("model-quality", "bias", "abtest") and gt is not None:
+        raise r.error(where, label, "ground_truth", f"only model-quality, bias and abtest monitors read ground truth (this one is {kind})")
     analysis = _get(r, table, where, label, "analysis_config", str)
     if kind in ("bias", "attribution") and analysis is None:
         raise r.error(where, label, None, f"a {kind} monitor needs analysis_config (Clarify's analysis configuration JSON)")
@@ -330,6 +331,8 @@ def _monitor(r: _Reader, table: Any, i: int, base_dir: Path) -> MonitorConfig:
         raise r.error(where, label, "out", "must contain {window_start} or {scheduled_time}: each execution needs its own folder")
     options = _get(r, table, where, label, "options", dict, default={})
     _check_options(r, kind, options, i, label)
+    # options that name files are relative to the configuration file, like its other paths
+    options = {k: str(base_dir / v) if k in _PATH_OPTIONS and isinstance(v, str) and v else v for k, v in options.items()}
     alerts = tuple(_alert(r, a, i, j, label) for j, a in enumerate(_get(r, table, where, label, "alerts", list, default=[])))
     names = [a.name for a in alerts]
     if len(set(names)) != len(names):
@@ -369,6 +372,8 @@ def _events(r: _Reader, table: dict[str, Any] | None, i: int, label: str, base_d
     return EventsConfig(path, key, tuple(metrics))
 
 
+_PATH_OPTIONS = {"events", "baseline_data", "attributions"}
+
 # The monitor's own arguments that the service sets itself (the window, the files).
 _RESERVED = {"baseline", "data", "ground_truth", "out", "start", "end", "run_time", "start_offset", "end_offset", "progress", "config"}
 
@@ -381,6 +386,8 @@ def _check_options(r: _Reader, kind: str, options: dict[str, Any], i: int, label
         from driftline.model_quality.monitor import run_model_quality_monitor as fn
     elif kind == "bias":
         from driftline.bias import run_bias_monitor as fn
+    elif kind == "abtest":
+        from driftline.abtest import run_abtest as fn
     else:
         from driftline.attribution import run_attribution_monitor as fn
     allowed = set(inspect.signature(fn).parameters) - _RESERVED

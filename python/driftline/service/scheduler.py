@@ -75,6 +75,12 @@ def run_window(m: MonitorConfig, scheduled: datetime) -> tuple[str, str, int, di
             run = run_bias_monitor(m.baseline, m.analysis_config, m.data, ground_truth=m.ground_truth, out=out, start=start, end=end,
                                    **m.options)
             item_count = run.item_count
+        elif m.type == "abtest":
+            from driftline.abtest import run_abtest
+
+            # an A/B test looks at all the traffic so far (each execution is one look); the window is recorded
+            run = run_abtest(m.data, ground_truth=m.ground_truth, out=out, **m.options)
+            item_count = run.item_count
         else:
             from driftline.attribution import run_attribution_monitor
 
@@ -83,7 +89,7 @@ def run_window(m: MonitorConfig, scheduled: datetime) -> tuple[str, str, int, di
     except Exception as e:  # an argument the monitor refuses: recorded as a failed execution
         return "Failed", f"{type(e).__name__}: {e}", 0, {}, str(out)
     reason = _redacted(m, run.reason, out)
-    metrics = _metrics(run.metrics)
+    metrics = _abtest_metrics(run) if m.type == "abtest" else _metrics(run.metrics)
     try:
         from driftline.service.traffic import window_traffic
 
@@ -113,6 +119,20 @@ def _redacted(m: MonitorConfig, reason: str, out: Path) -> str:
         except (OSError, ValueError):
             continue
     return redactor(m.sensitive, *docs)(reason)
+
+
+def _abtest_metrics(run: Any) -> dict[str, float]:
+    """An A/B run's figures as metrics: the sample-ratio check's p-value and, per metric and
+    variant against the control, the difference and its p-value (``abtest_<metric>_difference[<variant>]``)."""
+    out: dict[str, float] = {}
+    if run.srm and isinstance(run.srm.get("pvalue"), int | float):
+        out["abtest_srm_pvalue"] = float(run.srm["pvalue"])
+    for e in run.metrics:
+        for key in ("difference", "pvalue"):
+            v = e.get(key)
+            if isinstance(v, int | float):
+                out[f"abtest_{e['name']}_{key}[{e['variant']}]"] = float(v)
+    return out
 
 
 def _metrics(cloudwatch: list[Any]) -> dict[str, float]:
