@@ -172,6 +172,10 @@ def shap_plan(m: int, num_samples: int, seed: int = 0) -> tuple[npt.NDArray[np.u
 def shap_synthesize(
     rows: npt.NDArray[np.float64], background: npt.NDArray[np.float64], masks: npt.NDArray[np.uint8], append_rows: bool = False
 ) -> npt.NDArray[np.float64]: ...
+def shap_synthesize_into(
+    out: npt.NDArray[np.float64], rows: npt.NDArray[np.float64], background: npt.NDArray[np.float64], masks: npt.NDArray[np.uint8],
+    append_rows: bool,
+) -> int: ...
 def shap_solve(
     masks: npt.NDArray[np.uint8],
     weights: npt.NDArray[np.float64],

@@ -263,27 +263,45 @@ fn sample_pairs(m: usize, p: usize, want: usize, rng: &mut u64, masks: &mut Vec<
 /// `n_rows x n_coal x n_bg x m` values, row-major, followed by the rows themselves when
 /// `append_rows` (so one model call also gives f(x)).
 pub fn synthesize(rows: &[f64], background: &[f64], m: usize, masks: &[u8], append_rows: bool) -> Result<Vec<f64>> {
+    let total = synthesized_len(rows.len(), background.len(), m, masks.len(), append_rows)?;
+    let mut out = try_filled("rows", total, 0.0f64)?;
+    synthesize_into(&mut out, rows, background, m, masks, append_rows)?;
+    Ok(out)
+}
+
+/// The number of values [`synthesize`] returns for these inputs (checked: multiples of `m`, a
+/// background, no overflow).
+pub fn synthesized_len(rows: usize, background: usize, m: usize, masks: usize, append_rows: bool) -> Result<usize> {
     if m == 0 {
         return Err(StatsError::InvalidArgument("KernelSHAP needs at least one feature".into()));
     }
-    for (arg, len) in [("rows", rows.len()), ("background", background.len()), ("masks", masks.len())] {
+    for (arg, len) in [("rows", rows), ("background", background), ("masks", masks)] {
         if len % m != 0 {
             return Err(StatsError::InvalidArgument(format!("`{arg}` must hold a multiple of {m} values (one per feature), got {len}")));
         }
     }
-    let (n_rows, n_bg, n_coal) = (rows.len() / m, background.len() / m, masks.len() / m);
-    if n_bg == 0 {
+    if background == 0 {
         return Err(StatsError::Empty { arg: "background" });
     }
-    let per_row = n_coal * n_bg * m;
-    let synth = n_rows.checked_mul(per_row).ok_or(StatsError::OutOfMemory { arg: "rows", bytes: usize::MAX })?;
-    let total = synth + if append_rows { rows.len() } else { 0 };
-    let mut out = try_filled("rows", total, 0.0f64)?;
+    let per_row = (masks / m) * (background / m) * m;
+    let synth = (rows / m).checked_mul(per_row).ok_or(StatsError::OutOfMemory { arg: "rows", bytes: usize::MAX })?;
+    synth.checked_add(if append_rows { rows } else { 0 }).ok_or(StatsError::OutOfMemory { arg: "rows", bytes: usize::MAX })
+}
+
+/// [`synthesize`] into a buffer the caller keeps (its first [`synthesized_len`] values), so that
+/// batch after batch reuses the same memory instead of faulting in fresh pages.
+pub fn synthesize_into(out: &mut [f64], rows: &[f64], background: &[f64], m: usize, masks: &[u8], append_rows: bool) -> Result<()> {
+    let total = synthesized_len(rows.len(), background.len(), m, masks.len(), append_rows)?;
+    if out.len() < total {
+        return Err(StatsError::InvalidArgument(format!("the output buffer holds {} values, {total} are needed", out.len())));
+    }
+    let (n_bg, per_row) = (background.len() / m, (masks.len() / m) * (background.len() / m) * m);
+    let synth = (rows.len() / m) * per_row;
     if append_rows {
-        out[synth..].copy_from_slice(rows);
+        out[synth..total].copy_from_slice(rows);
     }
     if per_row == 0 {
-        return Ok(out);
+        return Ok(());
     }
     let fill = |(r, chunk): (usize, &mut [f64])| {
         let x = &rows[r * m..(r + 1) * m];
@@ -301,7 +319,7 @@ pub fn synthesize(rows: &[f64], background: &[f64], m: usize, masks: &[u8], appe
     } else {
         out[..synth].chunks_mut(per_row).enumerate().for_each(fill);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// LU factorisation with partial pivoting of an `n x n` matrix (in place); `None` if singular.

@@ -1,6 +1,6 @@
 //! Bindings of driftline_core::shap: KernelSHAP's coalitions, synthetic rows and solve. The model
 //! is called from Python between `shap_synthesize` and `shap_solve`.
-use driftline_core::shap::{plan_coalitions, solve, synthesize, Coalitions};
+use driftline_core::shap::{plan_coalitions, solve, synthesize, synthesize_into, synthesized_len, Coalitions};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
@@ -51,6 +51,33 @@ fn shap_synthesize<'py>(
     out.into_pyarray(py).reshape([n, m])
 }
 
+/// `shap_synthesize` into `out` (a C-contiguous float64 array the caller reuses from batch to
+/// batch); returns the number of rows written.
+#[pyfunction]
+fn shap_synthesize_into<'py>(
+    py: Python<'py>,
+    out: &Bound<'py, PyArray2<f64>>,
+    rows: PyReadonlyArray2<'py, f64>,
+    background: PyReadonlyArray2<'py, f64>,
+    masks: PyReadonlyArray2<'py, u8>,
+    append_rows: bool,
+) -> PyResult<usize> {
+    let m = rows.shape()[1];
+    if background.shape()[1] != m || masks.shape()[1] != m || out.shape()[1] != m {
+        return Err(invalid(py, format!(
+            "`out`, `rows`, `background` and `masks` must have the same number of columns, got {}, {}, {} and {}",
+            out.shape()[1], m, background.shape()[1], masks.shape()[1]
+        )));
+    }
+    let (r, b, k) = (contiguous(py, &rows, "rows")?, contiguous(py, &background, "background")?, contiguous(py, &masks, "masks")?);
+    let mut guard = out.try_readwrite().map_err(|_| invalid(py, "`out` must be a writeable array not used elsewhere"))?;
+    let o = guard.as_slice_mut().map_err(|_| invalid(py, "`out` must be C-contiguous"))?;
+    run(py, || {
+        synthesize_into(o, r, b, m, k, append_rows)?;
+        synthesized_len(r.len(), b.len(), m, k.len(), append_rows).map(|n| n / m.max(1))
+    })
+}
+
 /// Shapley values `(rows, m, outputs)` from the model's outputs `y` on the synthetic rows
 /// (`(rows*coalitions*background, outputs)`), its outputs `fx` on the rows (`(rows, outputs)`),
 /// and E[f] over the background (`expected`, `(outputs,)`).
@@ -88,6 +115,7 @@ fn shap_solve<'py>(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(shap_plan, m)?)?;
     m.add_function(wrap_pyfunction!(shap_synthesize, m)?)?;
+    m.add_function(wrap_pyfunction!(shap_synthesize_into, m)?)?;
     m.add_function(wrap_pyfunction!(shap_solve, m)?)?;
     Ok(())
 }
