@@ -5,7 +5,8 @@ rows); background: 100 training rows (equal weights); 100 rows explained; budget
 per row for both (shap: ``nsamples=200, l1_reg=False``, its fastest setting). Both call the same
 ``model.predict``, wrapped to time the model's own share. Reported (``-s``):
 
-- total time, time inside model calls, and time outside them, for both;
+- total time, time inside model calls, and time outside them, for both (the round with the least
+  time outside the model of ``REPORT_ROUNDS``, each);
 - the model's own time on the same rows driftline evaluates (one call per batch);
 - at the same number of model evaluations, the RMSE of each against the exact Shapley values
   (all 2^M - 2 coalitions) for 10 and 12 features.
@@ -31,6 +32,7 @@ shap = pytest.importorskip("shap")
 ensemble = pytest.importorskip("sklearn.ensemble")
 
 M, N_TRAIN, N_BG, N_EXPLAIN, BUDGET = 10, 2000, 100, 100, 200
+REPORT_ROUNDS = 5
 
 
 class Timed:
@@ -106,8 +108,14 @@ def test_report() -> None:
     """Prints the speed table and the accuracy comparison (nothing timed is asserted)."""
     model, bg, rows = setup()
     _driftline(model, bg, rows[:5])  # warm up
-    d_vals, d_f, d_total = _driftline(model, bg, rows)
-    s_vals, s_f, s_total = _shap(model, bg, rows)
+    # REPORT_ROUNDS rounds each, interleaved; the round with the least time outside the model is
+    # reported for each (the minimum over rounds, as every benchmark here reports)
+    d_runs, s_runs = [], []
+    for _ in range(REPORT_ROUNDS):
+        d_runs.append(_driftline(model, bg, rows))
+        s_runs.append(_shap(model, bg, rows))
+    d_vals, d_f, d_total = min(d_runs, key=lambda r: r[2] - r[1].seconds)
+    s_vals, s_f, s_total = min(s_runs, key=lambda r: r[2] - r[1].seconds)
     print(f"\nKernelSHAP, {M} features, background {N_BG}, {BUDGET} coalitions, {N_EXPLAIN} rows, 50-tree GBM")
     print(f"{'':>10} {'total s':>9} {'model s':>9} {'outside s':>10} {'model rows':>11} {'calls':>6} {'rows/s':>8}")
     for name, total, f in (("driftline", d_total, d_f), ("shap", s_total, s_f)):
