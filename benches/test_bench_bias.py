@@ -54,3 +54,20 @@ def test_smclarify(benchmark: Any) -> None:
         pytest.skip(f"smclarify does not import in this interpreter: {e}")
     pdf, cfg = _table().to_pandas(), parse_analysis_config(CONFIG)
     benchmark.pedantic(smclarify_analysis, args=(pdf, cfg), rounds=1, iterations=1)
+
+
+@pytest.mark.slow
+@pytest.mark.benchmark(group="bias metrics, 10^7 rows, 20 facet values")
+def test_driftline_1e7_twenty_facet_values(benchmark: Any) -> None:
+    """The issue's scale goal: 10^7 rows, one facet with 20 values reported one-vs-rest, strata,
+    every metric but FT, "in seconds on two cores"."""
+    rng = np.random.default_rng(0)
+    n = 10**7
+    frame = pl.DataFrame({"y": rng.integers(0, 2, n), "p": rng.integers(0, 2, n), "facet": rng.integers(0, 20, n).astype(str),
+                          "stratum": rng.integers(0, 5, n)})
+    cfg = parse_analysis_config({"label": "y", "label_values_or_threshold": [1], "predicted_label": "p", "group_variable": "stratum",
+                                 "facet": [{"name_or_index": "facet"}],
+                                 "methods": {"pre_training_bias": {"methods": "all"},
+                                             "post_training_bias": {"methods": [m for m in POST_TRAINING if m != "FT"]}}})
+    doc = benchmark.pedantic(bias_analysis, args=(frame, cfg), rounds=3, iterations=1, warmup_rounds=1)
+    assert len(doc["pre_training_bias_metrics"]["facets"]["facet"]) == 20
