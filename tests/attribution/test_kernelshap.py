@@ -138,6 +138,39 @@ def test_model_calls_are_batched_and_coalitions_never_repeated() -> None:
     assert max(calls[2:]) <= 2000 + 2
 
 
+def test_many_batches_give_the_one_batch_values_even_when_the_model_returns_views() -> None:
+    """The core writes batch i + 1 while the model scores batch i: a model whose scores are its
+    input itself (the identity, one output per feature), or that writes into its input, must
+    still have its own scores solved; a model that fails on a later batch stops the run with its
+    error."""
+    x, bg = rng_data(3, n=25, nb=6)
+    identity = kernel_shap(lambda a: a, x, bg, num_samples=6, max_model_rows=40)
+    assert identity.values.shape == (25, 3, 3)
+    for k in range(3):  # output k is feature k: all of its value goes to feature k
+        expect = np.zeros((25, 3))
+        expect[:, k] = x[:, k] - bg[:, k].mean()
+        np.testing.assert_allclose(identity.output(k), expect, atol=1e-9)
+
+    def in_place(a: np.ndarray) -> np.ndarray:
+        a[:, 1] *= 2.0  # a model that scales its input in place before scoring
+        return np.asarray(a[:, 1] + a[:, 0])
+
+    many = kernel_shap(in_place, x, bg, num_samples=6, max_model_rows=40)
+    np.testing.assert_allclose(many.output(0), np.array([1.0, 2.0, 0.0]) * (x - bg.mean(axis=0)), atol=1e-9)
+    np.testing.assert_allclose(many.values, kernel_shap(in_place, x, bg, num_samples=6).values, rtol=0, atol=1e-12)
+    seen: list[int] = []
+
+    def fails_on_the_fourth_batch(a: np.ndarray) -> np.ndarray:
+        seen.append(len(a))
+        if len(seen) == 5:  # the background, then three batches
+            raise ValueError("out of memory on the GPU")
+        return np.asarray(a[:, 0] + 1.0)
+
+    with pytest.raises(InvalidInputError, match="out of memory on the GPU"):
+        kernel_shap(fails_on_the_fourth_batch, x, bg, num_samples=6, max_model_rows=40)
+    assert len(seen) == 5
+
+
 def test_use_logit_explains_log_odds() -> None:
     x, bg = rng_data(3)
     w = np.array([1.0, -1.0, 0.5])

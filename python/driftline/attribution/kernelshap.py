@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -235,22 +236,54 @@ def kernel_shap(
         model_rows += len(batch)
         return _logit(out) if use_logit else out
 
-    fbg = evaluate(bg)
+    fbg = evaluate(bg.copy())  # a copy: a model that writes into its input must not change the background
     expected = np.ascontiguousarray((fbg * (bw[:, None] / bw.sum())).sum(axis=0) if bw is not None else fbg.mean(axis=0))
     n_out = fbg.shape[1]
     values = np.empty((len(x), m, n_out))
     per_row = max(len(masks) * len(bg), 1)
     step = max(1, max_model_rows // per_row)
-    # one buffer for every batch's synthetic rows (the explained rows appended): fresh memory per
-    # batch would cost a page fault per 4 KiB, a large share of the time outside the model
-    buffer = np.empty((min(step, len(x)) * (per_row + 1), m))
-    for s in range(0, len(x), step):
-        rows = np.ascontiguousarray(x[s:s + step])
-        batch = buffer[:_core.shap_synthesize_into(buffer, rows, bg, masks, True)]
-        n_synth = len(batch) - len(rows)
-        out = evaluate(batch)
-        if out.shape[1] != n_out:
-            raise InvalidInputError(f"the model returned {out.shape[1]} outputs per row, but {n_out} on the background")
+    starts = list(range(0, len(x), step))
+    # Two buffers for the batches' synthetic rows (the explained rows appended), reused batch
+    # after batch (fresh memory per batch would cost a page fault per 4 KiB), and one worker
+    # thread: while the model scores batch i from one buffer, the core writes batch i + 1 into
+    # the other and solves batch i - 1 (the core releases the GIL), so on two cores the
+    # coalition work hides behind the model's own time. The worker runs its jobs in order, so
+    # batch i is solved before batch i + 2 overwrites its buffer: scores that are a view of the
+    # model's input stay intact until they are used.
+    rows_per_batch = min(step, len(x)) * (per_row + 1)
+    buffers = [np.empty((rows_per_batch, m)), np.empty((rows_per_batch, m) if len(starts) > 1 else (0, m))]
+
+    def synthesize(i: int) -> F64:
+        rows = np.ascontiguousarray(x[starts[i]:starts[i] + step])
+        buf = buffers[i % 2]
+        return buf[:_core.shap_synthesize_into(buf, rows, bg, masks, True)]
+
+    def solve(i: int, out: F64) -> None:
+        n_rows = min(step, len(x) - starts[i])
+        n_synth = len(out) - n_rows
         y, fx = np.ascontiguousarray(out[:n_synth]), np.ascontiguousarray(out[n_synth:])
-        values[s:s + step] = _core.shap_solve(masks, weights, y, fx, expected, len(bg), bw)
+        values[starts[i]:starts[i] + n_rows] = _core.shap_solve(masks, weights, y, fx, expected, len(bg), bw)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="driftline-kernelshap") as worker:
+        pending: list[Future[Any]] = []
+        try:
+            next_batch = worker.submit(synthesize, 0)
+            for i in range(len(starts)):
+                batch = next_batch.result()
+                if i + 1 < len(starts):
+                    next_batch = worker.submit(synthesize, i + 1)
+                out = evaluate(batch)
+                if out.shape[1] != n_out:
+                    raise InvalidInputError(f"the model returned {out.shape[1]} outputs per row, but {n_out} on the background")
+                pending.append(worker.submit(solve, i, out))
+                # the solve of batch i - 1 has run by now unless the worker is behind: collect
+                # finished jobs so that an error surfaces at once
+                while pending and pending[0].done():
+                    pending.pop(0).result()
+            for job in pending:
+                job.result()
+        except BaseException:
+            for job in [*pending, next_batch]:
+                job.cancel()
+            raise
     return ShapValues(values, expected, names, bool(exact), len(masks), model_rows, model_seconds, time.perf_counter() - t0)

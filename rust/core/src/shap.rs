@@ -303,21 +303,24 @@ pub fn synthesize_into(out: &mut [f64], rows: &[f64], background: &[f64], m: usi
     if per_row == 0 {
         return Ok(());
     }
-    let fill = |(r, chunk): (usize, &mut [f64])| {
+    // one block per (row, coalition) is the unit of parallel work, so that a batch of a few rows
+    // still spreads over every thread
+    let block_len = n_bg * m;
+    let n_coal = masks.len() / m;
+    let fill = |(i, block): (usize, &mut [f64])| {
+        let (r, c) = (i / n_coal, i % n_coal);
         let x = &rows[r * m..(r + 1) * m];
-        for (c, mask) in masks.chunks_exact(m).enumerate() {
-            let block = &mut chunk[c * n_bg * m..(c + 1) * n_bg * m];
-            for (dst, src) in block.chunks_exact_mut(m).zip(background.chunks_exact(m)) {
-                for j in 0..m {
-                    dst[j] = if mask[j] != 0 { x[j] } else { src[j] };
-                }
+        let mask = &masks[c * m..(c + 1) * m];
+        for (dst, src) in block.chunks_exact_mut(m).zip(background.chunks_exact(m)) {
+            for j in 0..m {
+                dst[j] = if mask[j] != 0 { x[j] } else { src[j] };
             }
         }
     };
     if synth >= crate::PARALLEL_MIN_LEN {
-        out[..synth].par_chunks_mut(per_row).enumerate().for_each(fill);
+        out[..synth].par_chunks_mut(block_len).with_min_len((crate::PARALLEL_MIN_LEN / block_len).max(1)).enumerate().for_each(fill);
     } else {
-        out[..synth].chunks_mut(per_row).enumerate().for_each(fill);
+        out[..synth].chunks_mut(block_len).enumerate().for_each(fill);
     }
     Ok(())
 }
@@ -372,6 +375,20 @@ fn lu_solve(lu: &[f64], piv: &[usize], n: usize, b: &[f64], x: &mut [f64]) {
     }
 }
 
+/// `sum(w[i] * y[i])` with four running sums (independent additions keep the pipeline full).
+fn weighted_sum(y: &[f64], w: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (yc, wc) = (y.chunks_exact(4), w.chunks_exact(4));
+    let (yr, wr) = (yc.remainder(), wc.remainder());
+    for (a, b) in yc.zip(wc) {
+        for i in 0..4 {
+            acc[i] += a[i] * b[i];
+        }
+    }
+    let tail: f64 = yr.iter().zip(wr).map(|(a, b)| a * b).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
 /// Shapley values from the model's outputs. `y` holds the outputs on [`synthesize`]'s rows
 /// (`n_rows x n_coal x n_bg x n_out`), `fx` the outputs on the rows (`n_rows x n_out`),
 /// `expected` E[f] over the background (`n_out`), `bg_weights` the background rows' weights
@@ -419,8 +436,10 @@ pub fn solve(
     }
     let bw: Vec<f64> = bw.iter().map(|w| w / bsum).collect();
     let mut out = try_filled("rows", n_rows * m * n_out, 0.0f64)?;
-    if let Some(bad) = y.iter().chain(fx).chain(expected).position(|v| !v.is_finite()) {
-        let _ = bad;
+    // v - v is 0 for a finite value and NaN otherwise: one sum that vectorises tells whether
+    // every score is finite
+    let finite = |vals: &[f64]| vals.iter().fold(0.0f64, |acc, &v| acc + (v - v)) == 0.0;
+    if !(finite(y) && finite(fx) && finite(expected)) {
         return Err(StatsError::InvalidArgument("the model returned a non-finite score (NaN or infinity)".into()));
     }
     if m == 1 {
@@ -465,12 +484,15 @@ pub fn solve(
     };
     let solve_row = |(r, dst): (usize, &mut [f64])| {
         let mut ybar = vec![0.0f64; n_coal * n_out];
-        let base = r * n_coal * n_bg * n_out;
-        for c in 0..n_coal {
-            for (b, &wb) in bw.iter().enumerate() {
-                let off = base + (c * n_bg + b) * n_out;
-                for o in 0..n_out {
-                    ybar[c * n_out + o] += wb * y[off + o];
+        let rows_y = &y[r * n_coal * n_bg * n_out..(r + 1) * n_coal * n_bg * n_out];
+        for (c, block) in rows_y.chunks_exact(n_bg * n_out).enumerate() {
+            if n_out == 1 {
+                ybar[c] = weighted_sum(block, &bw);
+            } else {
+                for (b, &wb) in bw.iter().enumerate() {
+                    for o in 0..n_out {
+                        ybar[c * n_out + o] += wb * block[b * n_out + o];
+                    }
                 }
             }
         }
@@ -493,8 +515,12 @@ pub fn solve(
             }
         }
     };
-    if n_rows * n_coal * n_bg >= crate::PARALLEL_MIN_LEN {
-        out.par_chunks_mut(m * n_out).enumerate().for_each(solve_row);
+    // a row's work is its coalitions x background outputs (a few ns each): rows are spread over
+    // the threads only when each thread gets enough of it to pay for the hand-off
+    let per_row = (n_coal * n_bg * n_out).max(1);
+    let min_rows = (4 * crate::PARALLEL_MIN_LEN).div_ceil(per_row);
+    if n_rows >= 2 * min_rows {
+        out.par_chunks_mut(m * n_out).with_min_len(min_rows).enumerate().for_each(solve_row);
     } else {
         out.chunks_mut(m * n_out).enumerate().for_each(solve_row);
     }
