@@ -436,9 +436,9 @@ pub fn solve(
     }
     let bw: Vec<f64> = bw.iter().map(|w| w / bsum).collect();
     let mut out = try_filled("rows", n_rows * m * n_out, 0.0f64)?;
-    // v - v is 0 for a finite value and NaN otherwise: one sum that vectorises tells whether
+    // v * 0 is 0 for a finite value and NaN otherwise: one sum that vectorises tells whether
     // every score is finite
-    let finite = |vals: &[f64]| vals.iter().fold(0.0f64, |acc, &v| acc + (v - v)) == 0.0;
+    let finite = |vals: &[f64]| vals.iter().fold(0.0f64, |acc, &v| acc + v * 0.0) == 0.0;
     if !(finite(y) && finite(fx) && finite(expected)) {
         return Err(StatsError::InvalidArgument("the model returned a non-finite score (NaN or infinity)".into()));
     }
@@ -633,6 +633,13 @@ mod tests {
         assert!(solve(&plan, &[1.0], 1, &[], &[1.0], &[0.0]).is_err());
         let y = vec![f64::NAN; plan.len()];
         assert!(solve(&plan, &y, 1, &[], &[1.0], &[0.0]).is_err());
+        for bad in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+            let mut y = vec![0.5; plan.len()];
+            y[plan.len() / 2] = bad;
+            assert!(solve(&plan, &y, 1, &[], &[1.0], &[0.0]).is_err());
+            assert!(solve(&plan, &vec![0.5; plan.len()], 1, &[], &[bad], &[0.0]).is_err());
+        }
+        assert!(solve(&plan, &vec![1e300; plan.len()], 1, &[], &[1e300], &[0.0]).is_ok());
         assert!(solve(&plan, &vec![0.0; plan.len()], 1, &[-1.0], &[1.0], &[0.0]).is_err());
         let single = plan_coalitions(1, 10, 0).unwrap();
         assert_eq!(solve(&single, &[], 2, &[], &[3.0], &[1.0]).unwrap(), vec![2.0]);
