@@ -51,6 +51,17 @@ into labels; median of 5 calls after a warm-up; Evidently 0.7.23, NannyML 0.13.1
     nannyml_hellinger             categorical  0.00842   0.00917   0.0189    0.135     1.46
     nannyml_chi2                  categorical  0.0288    0.0269    0.0278    0.0525    0.322
     nannyml_l_infinity            categorical  0.0148    0.0141    0.0145    0.0398    0.298
+
+What the defaults give on single windows (rejection rates over 200 simulated pairs of the data above
+at n = 1000 / 10^4; no drift, mean + 0.1 sd, mean + 0.25 sd; categorical: no drift, a new category
+with 5 % of the window): ``evidently`` numeric 0.05 / 0.00, 0.53 / 0.52, 1.00 / 1.00 (above 1000
+rows W1/sd >= 0.1 is a fixed effect size: a 0.1 sd shift is a coin flip at any n), categorical
+0.31 / 0.00, 1.00 / 1.00 (its chi-square treats the reference's frequencies as exact, so its false
+alarms at <= 1000 rows are far above 0.05); ``nannyml`` numeric 0.00 / 0.00, 0.00 / 0.00,
+0.00 / 1.00, categorical 0.00 / 0.00, 0.89 / 1.00; ``nannyml_kolmogorov_smirnov`` 0 / 0,
+0 / 0.44, 0.12 / 1.00; ``nannyml_wasserstein`` 0 / 0, 0.01 / 0.88, 0.60 / 1.00;
+``nannyml_hellinger`` like ``nannyml``; ``nannyml_chi2`` 0.04 / 0.035, 1.00 / 1.00;
+``nannyml_l_infinity`` 0 / 0, 0.00 / 1.00.
 """
 
 from __future__ import annotations
