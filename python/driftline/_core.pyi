@@ -186,6 +186,19 @@ def shap_solve(
     background_weights: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]: ...
 
+# --- battery.rs ---
+def battery_numeric(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    quantile_points: npt.NDArray[np.float64],
+    edge_points: npt.NDArray[np.float64],
+    kll_k: int = 2048,
+    kll_c: float = 0.64,
+    reference_seed: int = 1,
+    window_seed: int = 2,
+) -> dict[str, Any]: ...
+def battery_categorical(reference: npt.NDArray[np.float64], window: npt.NDArray[np.float64]) -> dict[str, Any]: ...
+
 # --- wasserstein.rs ---
 def wasserstein_distance(
     u_values: npt.NDArray[np.float64],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import importlib.util
 import json
 from pathlib import Path
 
@@ -76,11 +77,23 @@ def test_unknown_names_are_refused() -> None:
         bench_drift(sizes=[1])
 
 
-def test_external_libraries_are_skipped_with_a_reason() -> None:
-    r = bench_drift(tests=["ks"], scenarios=["no_drift"], sizes=[50], reps=5)
-    names = {s["test"]: s["reason"] for s in r.skipped}
+def test_other_libraries_run_when_installed_and_are_skipped_with_a_reason_when_not() -> None:
+    """By default Evidently's and NannyML's default tests join the battery when their library is
+    installed (on the first external_reps pairs, up to external_max_n values); otherwise the
+    run says which library is missing. Naming one that is missing is an error naming it."""
+    r = bench_drift(scenarios=["no_drift"], sizes=[50, 400], reps=6, external_reps=4, external_max_n=100)
+    skipped = {s["test"]: s["reason"] for s in r.skipped}
     for lib in ("evidently", "nannyml"):
-        assert lib in names and names[lib]
+        if importlib.util.find_spec(lib) is None:
+            assert skipped[lib] == f"{lib} is not installed"
+            assert not [row for row in r.rows if row.test == lib]
+            with pytest.raises(InvalidInputError, match=f"calls {lib}, which is not installed"):
+                bench_drift(tests=[lib], scenarios=["no_drift"], sizes=[50], reps=2)
+        else:
+            ran = [row for row in r.rows if row.test == lib]
+            assert {(row.kind, row.n, row.reps) for row in ran} == {("numeric", 50, 4), ("categorical", 50, 4)}
+            assert "n = 400" in next(s["description"] for s in r.skipped if s["test"] == lib)
+            assert lib in r.tests
 
 
 def test_report_files(tmp_path: Path) -> None:
@@ -110,7 +123,15 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
                  "--sizes", "100,200", "--reps", "10", "--seed", "7", "--no-timing", "--quiet", "--out", str(out)])
     assert code == 0
     text = capsys.readouterr().out
-    assert "false-positive rate under no drift" in text and "evidently is not installed" in text
+    assert "false-positive rate under no drift" in text
+    if importlib.util.find_spec("evidently") is None:
+        assert "evidently is not installed" in text
     lines = (out / "results.csv").read_text().splitlines()
     assert len(lines) == 1 + 2 * 2 + 2  # ks and chi2 under no drift, ks under mean_shift, at two sizes
     assert main(["bench-drift", "--tests", "nope", "--out", str(out)]) == 2
+    assert main(["bench-drift", "--tests", "ks", "--scenarios", "no_drift", "--sizes", "50", "--reps", "4", "--external-reps", "3",
+                 "--external-max-n", "60", "--quiet", "--out", str(out)]) == 0
+    meta = json.loads((out / "results.json").read_text())
+    assert (meta["external_reps"], meta["external_max_n"]) == (3, 60)
+    with pytest.raises(SystemExit):
+        main(["bench-drift", "--external-reps", "0", "--out", str(out)])

@@ -1,23 +1,24 @@
-"""driftline's battery of drift tests, as the monitor runs them.
+"""driftline's battery of drift tests, as the monitor runs them, over many repetitions at once.
 
-Each test decides drift for one (reference, window) pair. The numeric tests and the categorical
-ones reproduce the drift table (:mod:`driftline.data_quality.drift`) with its default thresholds, by
-calling the same functions: SageMaker's Robust L-infinity checks at the default constraint 0.1
-(``ks_sketch_robust``, ``linf_robust``), the calibrated thresholds of ``ks_sketch``, ``psi``,
-``js`` and ``wasserstein`` (false-positive rate ~alpha on clean data), and the p-value tests
-``ks`` and ``chi2`` at alpha. Two fixed rules of thumb are added for comparison: ``psi_0.2``
-(PSI > 0.2 on the baseline's deciles) and ``linf_0.1`` (L-infinity > 0.1 between category
-frequencies, without the Robust correction).
+Each test decides drift for every (reference, window) pair of a batch. The numeric tests and the
+categorical ones reproduce the drift table (:mod:`driftline.data_quality.drift`) with its default
+thresholds, by calling the same threshold functions: SageMaker's Robust L-infinity checks at the
+default constraint 0.1 (``ks_sketch_robust``, ``linf_robust``), the calibrated thresholds of
+``ks_sketch``, ``psi``, ``js`` and ``wasserstein`` (false-positive rate ~alpha on clean data), and
+the p-value tests ``ks`` and ``chi2`` at alpha. Two fixed rules of thumb are added for comparison:
+``psi_0.2`` (PSI > 0.2 on the baseline's deciles) and ``linf_0.1`` (L-infinity > 0.1 between
+category frequencies, without the Robust correction).
 
-Inputs are precomputed lazily per repetition (:class:`Prep`: the KLL sketches, the deciles, the
-binned counts) and shared between tests; a test's time is its own work plus the preparation it
-used, i.e. what it would cost on its own.
+The statistics of a whole batch come from one call into the Rust core
+(``_core.battery_numeric`` / ``_core.battery_categorical``): the repetitions run in parallel, each
+through the same kernels the monitor uses (sorted samples shared by KS and Wasserstein, the KLL
+sketches with the profile's parameters, the histogram over the baseline sketch's deciles), and the
+core reports the time each kernel took. A test's time per decision is the time of the kernels it
+needs, as if it ran alone, plus its own (vectorised) decision.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter
@@ -26,265 +27,219 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from driftline import stats
-from driftline.data_quality.baseline import DEFAULT_MONITORING_CONFIG, BaselineFeature
-from driftline.data_quality.checks import robust_correction, threshold
+from driftline import _core
+from driftline.data_quality.baseline import DEFAULT_MONITORING_CONFIG
+from driftline.data_quality.checks import robust_correction
 from driftline.data_quality.drift import (
+    DECILE_POINTS,
     PSI_THRESHOLD,
-    _bins,
+    WASSERSTEIN_GRID,
     _divergence_thresholds,
     _ks_critical,
-    _wassersteinthreshold,
+    wasserstein_threshold_of,
 )
-from driftline.errors import InvalidInputError
 
-__all__ = ["DEFAULT_TESTS", "TESTS", "BenchTest", "Prep", "external_tests_skipped"]
+__all__ = ["DEFAULT_TESTS", "TESTS", "BenchTest", "CategoricalBatch", "NumericBatch", "categorical_batch", "numeric_batch"]
 
 F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
 KLL_K, KLL_C = 2048, 0.64  # the profile's sketch parameters (SageMaker's)
 LINF_THRESHOLD = 0.1
+COMPARISON_THRESHOLD = float(DEFAULT_MONITORING_CONFIG["distribution_constraints"]["comparison_threshold"])
+CATEGORICAL_THRESHOLD = float(DEFAULT_MONITORING_CONFIG["distribution_constraints"]["categorical_comparison_threshold"])
 
 
-class Prep:
-    """Lazily computed inputs of one repetition, each timed once (exclusive of nested inputs)."""
+@dataclass
+class NumericBatch:
+    """The statistics of a batch of numeric (reference, window) pairs (one entry per pair)."""
 
-    def __init__(self, builders: dict[str, Callable[[Prep], Any]], values: dict[str, Any]) -> None:
-        self._builders = builders
-        self._values = dict(values)
-        self._seconds: dict[str, float] = {}
-        self._nested = 0.0
-        self.computed = 0.0  # total time spent building inputs so far
-        self.used: set[str] = set()
-        self._deps: dict[str, set[str]] = {}  # the inputs each input was built from (transitively)
-        self._building: list[set[str]] = []
+    n: int  # values per reference
+    m: int  # values per window
+    stats: dict[str, Any]  # the core's arrays (see ``_core.battery_numeric``)
+    spread: F64  # the reference's standard deviation (numpy's, as the profile computes it)
+    seconds: dict[str, float]  # kernel -> seconds summed over the batch (plus "spread")
 
-    def __getitem__(self, key: str) -> Any:
-        if key not in self._values:
-            self._building.append(set())
-            outer, self._nested = self._nested, 0.0
-            t0 = perf_counter()
-            value = self._builders[key](self)
-            dt = perf_counter() - t0
-            own = dt - self._nested
-            self._seconds[key] = own
-            self.computed += own
-            self._nested = outer + dt
-            self._values[key] = value
-            self._deps[key] = self._building.pop()
-        got = {key} | self._deps.get(key, set())
-        self.used |= got
-        if self._building:
-            self._building[-1].update(got)
-        return self._values[key]
-
-    def cost(self) -> float:
-        return sum(self._seconds.get(k, 0.0) for k in self.used)
+    @property
+    def reps(self) -> int:
+        return len(self.spread)
 
 
-# -- numeric inputs ------------------------------------------------------------------------------
+@dataclass
+class CategoricalBatch:
+    """The statistics of a batch of category-count pairs."""
+
+    n: F64  # reference totals
+    m: F64  # window totals
+    stats: dict[str, Any]
+    seconds: dict[str, float]
+
+    @property
+    def reps(self) -> int:
+        return len(self.n)
 
 
-def _kll(values: F64, seed: int) -> stats.KllSketch:
-    return stats.KllSketch.of(values, KLL_K, KLL_C, seed)
+def numeric_batch(xs: F64, ys: F64) -> NumericBatch:
+    """One core call for every row pair of ``xs`` (references) and ``ys`` (windows)."""
+    x, y = np.ascontiguousarray(xs, dtype=np.float64), np.ascontiguousarray(ys, dtype=np.float64)
+    stats = _core.battery_numeric(x, y, WASSERSTEIN_GRID, DECILE_POINTS, KLL_K, KLL_C, 1, 2)
+    t = perf_counter()
+    with np.errstate(all="ignore"):  # huge magnitudes overflow to an infinite spread, as in the profile
+        spread = np.std(x, axis=1)
+    seconds = dict(stats.pop("seconds"))
+    seconds["spread"] = perf_counter() - t
+    return NumericBatch(x.shape[1], y.shape[1], stats, spread, seconds)
 
 
-def _feature(p: Prep) -> BaselineFeature:
-    ref: F64 = p["ref"]
-    return BaselineFeature(name="x", inferred_type="Fractional", num_present=len(ref), std_dev=float(np.std(ref)), kll=p["ref_kll"])
+def categorical_batch(reference_counts: Any, window_counts: Any) -> CategoricalBatch:
+    a = np.ascontiguousarray(reference_counts, dtype=np.float64)
+    b = np.ascontiguousarray(window_counts, dtype=np.float64)
+    stats = _core.battery_categorical(a, b)
+    return CategoricalBatch(a.sum(axis=1), b.sum(axis=1), stats, dict(stats.pop("seconds")))
 
 
-def _binned(p: Prep) -> tuple[F64, F64] | None:
-    """The drift table's binning (``drift._binned``): the baseline sketch's mass and the window's
-    histogram over the baseline sketch's deciles."""
-    edges = _bins(p["feature"])
-    if edges is None:
-        return None
-    expected = np.clip(p["ref_kll"].pmf(edges[1:-1], inclusive=False), 0, None)
-    actual = stats.histogram(p["cur"], edges)[0].astype(np.float64)
-    if expected.sum() <= 0 or actual.sum() <= 0:
-        return None
-    return expected, actual
+def _each(fn: Callable[..., float], *columns: Any) -> F64:
+    """``fn`` over the repetitions (the drift table's scalar threshold functions); repeated
+    arguments (every repetition of a cell has the same sizes) are computed once."""
+    cache: dict[tuple[Any, ...], float] = {}
+    out = np.empty(len(columns[0]))
+    for i, args in enumerate(zip(*columns, strict=True)):
+        key = tuple(float(a) for a in args)
+        if key not in cache:
+            cache[key] = fn(*key)
+        out[i] = cache[key]
+    return out
 
 
-NUMERIC_PREP: dict[str, Callable[[Prep], Any]] = {
-    "ref_kll": lambda p: _kll(p["ref"], 1),
-    "cur_kll": lambda p: _kll(p["cur"], 2),
-    "feature": _feature,
-    "binned": _binned,
-    "ks_sketch": lambda p: stats.ks_sketch(p["ref_kll"], p["cur_kll"]),
-}
+# -- numeric tests -------------------------------------------------------------------------------
 
 
-def _sizes(p: Prep) -> tuple[float, float]:
-    return float(len(p["ref"])), float(len(p["cur"]))
+def ks_pvalue(b: NumericBatch, alpha: float) -> B:
+    return np.asarray(b.stats["ks_pvalue"] < alpha)
 
 
-def ks_pvalue(p: Prep, alpha: float) -> bool:
-    return bool(stats.ks_2samp(p["ref"], p["cur"]).pvalue < alpha)
+def ks_sketch_calibrated(b: NumericBatch, alpha: float) -> B:
+    s = b.stats
+    critical = _each(lambda n, m: _ks_critical(n, m, alpha), s["sketch_n"], s["window_sketch_n"])
+    return np.asarray(s["sketch_ks"] > np.maximum(COMPARISON_THRESHOLD, critical + s["sketch_ks_error"]))
 
 
-def ks_sketch_robust(p: Prep, alpha: float) -> bool:
-    res = p["ks_sketch"]
-    n, m = float(p["ref_kll"].n), float(p["cur_kll"].n)
-    limit = threshold(DEFAULT_MONITORING_CONFIG, p["feature"], "comparison_threshold")
-    return bool(max(0.0, res.statistic - robust_correction(n, m)) > limit)
+def ks_sketch_robust(b: NumericBatch, alpha: float) -> B:
+    s = b.stats
+    correction = _each(robust_correction, s["sketch_n"], s["window_sketch_n"])
+    return np.asarray(np.maximum(0.0, s["sketch_ks"] - correction) > COMPARISON_THRESHOLD)
 
 
-def ks_sketch_calibrated(p: Prep, alpha: float) -> bool:
-    res = p["ks_sketch"]
-    n, m = float(p["ref_kll"].n), float(p["cur_kll"].n)
-    limit = threshold(DEFAULT_MONITORING_CONFIG, p["feature"], "comparison_threshold")
-    return bool(res.statistic > max(limit, _ks_critical(n, m, alpha) + res.error_bound))
+def _divergence_limits(b: NumericBatch | CategoricalBatch, bins: Any, alpha: float, which: int) -> F64:
+    n = np.full(b.reps, float(b.n)) if isinstance(b, NumericBatch) else b.n
+    m = np.full(b.reps, float(b.m)) if isinstance(b, NumericBatch) else b.m
+    return _each(lambda n_, m_, k: _divergence_thresholds(n_, m_, int(k), alpha)[which], n, m, bins)
 
 
-def _numeric_psi(p: Prep) -> tuple[float, int] | None:
-    binned = p["binned"]
-    if binned is None:
-        return None
-    e, a = binned
-    return stats.psi(e, a), len(e)
+def psi_calibrated_numeric(b: NumericBatch, alpha: float) -> B:
+    bins = b.stats["bins"]
+    has = bins > 0
+    return np.asarray(has & (np.nan_to_num(b.stats["psi"], nan=-1.0) > _divergence_limits(b, np.maximum(bins, 1), alpha, 0)))
 
 
-def psi_calibrated_numeric(p: Prep, alpha: float) -> bool:
-    got = _numeric_psi(p)
-    if got is None:
-        return False
-    n, m = _sizes(p)
-    return bool(got[0] > _divergence_thresholds(n, m, got[1], alpha)[0])
+def psi_fixed_numeric(b: NumericBatch, alpha: float) -> B:
+    return np.asarray((b.stats["bins"] > 0) & (np.nan_to_num(b.stats["psi"], nan=-1.0) > PSI_THRESHOLD))
 
 
-def psi_fixed_numeric(p: Prep, alpha: float) -> bool:
-    got = _numeric_psi(p)
-    return got is not None and bool(got[0] > PSI_THRESHOLD)
+def js_numeric(b: NumericBatch, alpha: float) -> B:
+    bins = b.stats["bins"]
+    return np.asarray((bins > 0) & (np.nan_to_num(b.stats["js"], nan=-1.0) > _divergence_limits(b, np.maximum(bins, 1), alpha, 1)))
 
 
-def js_numeric(p: Prep, alpha: float) -> bool:
-    binned = p["binned"]
-    if binned is None:
-        return False
-    e, a = binned
-    n, m = _sizes(p)
-    return bool(stats.jensenshannon(e, a, base=2) > _divergence_thresholds(n, m, len(e), alpha)[1])
+def wasserstein_calibrated(b: NumericBatch, alpha: float) -> B:
+    spread = b.spread
+    with np.errstate(all="ignore"):
+        normed = b.stats["wasserstein"] / spread
+    q = b.stats["quantiles"]
+    limits = np.array([wasserstein_threshold_of(q[i], float(spread[i]), float(b.n), float(b.m), alpha) for i in range(b.reps)])
+    return np.asarray((spread > 0) & np.isfinite(normed) & (normed > limits))
 
 
-def wasserstein_calibrated(p: Prep, alpha: float) -> bool:
-    feat: BaselineFeature = p["feature"]
-    spread = feat.std_dev or 0.0
-    if spread <= 0:
-        return False
-    normed = stats.wasserstein_distance(p["ref"], p["cur"]) / spread
-    if not math.isfinite(normed):
-        return False
-    n, m = _sizes(p)
-    return bool(normed > _wassersteinthreshold(feat, n, m, alpha))
+# -- categorical tests ---------------------------------------------------------------------------
 
 
-# -- categorical inputs (counts) -----------------------------------------------------------------
+def chi2_pvalue(b: CategoricalBatch, alpha: float) -> B:
+    p = b.stats["chi2_pvalue"]
+    return np.asarray(np.isfinite(p) & (np.nan_to_num(p, nan=1.0) < alpha))
 
 
-def _table(p: Prep) -> tuple[F64, F64]:
-    """Reference and window counts over the categories seen in either (the drift table's
-    ``frequencies``: baseline categories plus the window's new ones)."""
-    b, c = np.asarray(p["ref_counts"], dtype=np.float64), np.asarray(p["cur_counts"], dtype=np.float64)
-    seen = (b + c) > 0
-    return b[seen], c[seen]
+def linf_robust(b: CategoricalBatch, alpha: float) -> B:
+    correction = _each(robust_correction, b.n, b.m)
+    return np.asarray(np.maximum(0.0, b.stats["linf"] - correction) > CATEGORICAL_THRESHOLD)
 
 
-CATEGORICAL_PREP: dict[str, Callable[[Prep], Any]] = {"table": _table}
+def linf_fixed(b: CategoricalBatch, alpha: float) -> B:
+    return np.asarray(b.stats["linf"] > LINF_THRESHOLD)
 
 
-def _cat_sizes(p: Prep) -> tuple[F64, F64, float, float]:
-    b, c = p["table"]
-    return b, c, float(b.sum()), float(c.sum())
+def psi_calibrated_categorical(b: CategoricalBatch, alpha: float) -> B:
+    return np.asarray(b.stats["psi"] > _divergence_limits(b, b.stats["categories"], alpha, 0))
 
 
-def chi2_pvalue(p: Prep, alpha: float) -> bool:
-    b, c = p["table"]
-    if len(b) < 2:
-        return False
-    return bool(stats.chi2_contingency(np.vstack([b, c]), correction=False).pvalue < alpha)
+def psi_fixed_categorical(b: CategoricalBatch, alpha: float) -> B:
+    return np.asarray(b.stats["psi"] > PSI_THRESHOLD)
 
 
-def linf_robust(p: Prep, alpha: float) -> bool:
-    b, c, n, m = _cat_sizes(p)
-    limit = float(DEFAULT_MONITORING_CONFIG["distribution_constraints"]["categorical_comparison_threshold"])
-    return bool(max(0.0, stats.linf(b, c) - robust_correction(n, m)) > limit)
-
-
-def linf_fixed(p: Prep, alpha: float) -> bool:
-    b, c, _, _ = _cat_sizes(p)
-    return bool(stats.linf(b, c) > LINF_THRESHOLD)
-
-
-def psi_calibrated_categorical(p: Prep, alpha: float) -> bool:
-    b, c, n, m = _cat_sizes(p)
-    return bool(stats.psi(b, c) > _divergence_thresholds(n, m, len(b), alpha)[0])
-
-
-def psi_fixed_categorical(p: Prep, alpha: float) -> bool:
-    b, c, _, _ = _cat_sizes(p)
-    return bool(stats.psi(b, c) > PSI_THRESHOLD)
-
-
-def js_categorical(p: Prep, alpha: float) -> bool:
-    b, c, n, m = _cat_sizes(p)
-    return bool(stats.jensenshannon(b, c, base=2) > _divergence_thresholds(n, m, len(b), alpha)[1])
+def js_categorical(b: CategoricalBatch, alpha: float) -> B:
+    return np.asarray(b.stats["js"] > _divergence_limits(b, b.stats["categories"], alpha, 1))
 
 
 # -- the battery ---------------------------------------------------------------------------------
 
-Decide = Callable[[Prep, float], bool]
+NumericDecide = Callable[[NumericBatch, float], B]
+CategoricalDecide = Callable[[CategoricalBatch, float], B]
+SKETCHES = ("kll_reference", "kll_window", "sketch_ks")
+BINNED = ("kll_reference", "binning", "divergences")
 
 
 @dataclass(frozen=True)
 class BenchTest:
+    """A test of the battery: its decisions over a batch, and the core's kernels it needs (its
+    time per decision is theirs plus its own)."""
+
     name: str
     description: str
-    numeric: Decide | None = None
-    categorical: Decide | None = None
+    numeric: NumericDecide | None = None
+    categorical: CategoricalDecide | None = None
+    numeric_kernels: tuple[str, ...] = ()
+    categorical_kernels: tuple[str, ...] = ()
+
+    def kernels(self, kind: str) -> tuple[str, ...]:
+        return self.numeric_kernels if kind == "numeric" else self.categorical_kernels
+
+    def decide(self, kind: str, batch: NumericBatch | CategoricalBatch, alpha: float) -> B:
+        if kind == "numeric":
+            assert self.numeric is not None and isinstance(batch, NumericBatch)
+            return self.numeric(batch, alpha)
+        assert self.categorical is not None and isinstance(batch, CategoricalBatch)
+        return self.categorical(batch, alpha)
 
 
 TESTS: dict[str, BenchTest] = {t.name: t for t in (
-    BenchTest("ks", "two-sample Kolmogorov-Smirnov on the raw samples, p < alpha", numeric=ks_pvalue),
+    BenchTest("ks", "two-sample Kolmogorov-Smirnov on the raw samples, p < alpha", numeric=ks_pvalue,
+              numeric_kernels=("sort", "ks")),
     BenchTest("ks_sketch", "KS distance between KLL sketches > max(0.1, KS critical value at alpha + sketch error bound) "
-              "(drift table, calibrated)", numeric=ks_sketch_calibrated),
+              "(drift table, calibrated)", numeric=ks_sketch_calibrated, numeric_kernels=SKETCHES),
     BenchTest("ks_sketch_robust", "KLL L-infinity minus 1.8*sqrt((n+m)/nm) > 0.1 (SageMaker Robust; the drift table's "
-              "default for windows over 1000)", numeric=ks_sketch_robust),
+              "default for windows over 1000)", numeric=ks_sketch_robust, numeric_kernels=SKETCHES),
     BenchTest("psi", "PSI over the baseline's deciles (or categories) > the drift table's calibrated threshold "
-              "(max(0.2, chi-square quantile))", numeric=psi_calibrated_numeric, categorical=psi_calibrated_categorical),
+              "(max(0.2, chi-square quantile))", numeric=psi_calibrated_numeric, categorical=psi_calibrated_categorical,
+              numeric_kernels=BINNED, categorical_kernels=("table", "psi")),
     BenchTest("psi_0.2", "PSI > 0.2, the rule of thumb (baseline deciles or categories)",
-              numeric=psi_fixed_numeric, categorical=psi_fixed_categorical),
+              numeric=psi_fixed_numeric, categorical=psi_fixed_categorical, numeric_kernels=BINNED, categorical_kernels=("table", "psi")),
     BenchTest("js", "Jensen-Shannon distance (base 2) > the drift table's calibrated threshold (max(0.1, ...))",
-              numeric=js_numeric, categorical=js_categorical),
+              numeric=js_numeric, categorical=js_categorical, numeric_kernels=BINNED, categorical_kernels=("table", "js")),
     BenchTest("wasserstein", "W1 / baseline std > the drift table's calibrated threshold (max(0.1, normal approximation))",
-              numeric=wasserstein_calibrated),
-    BenchTest("chi2", "chi-square test of the 2 x k contingency table, p < alpha", categorical=chi2_pvalue),
+              numeric=wasserstein_calibrated, numeric_kernels=("sort", "wasserstein", "spread", "kll_reference", "quantiles")),
+    BenchTest("chi2", "chi-square test of the 2 x k contingency table, p < alpha", categorical=chi2_pvalue,
+              categorical_kernels=("table", "chi2")),
     BenchTest("linf_robust", "L-infinity between category frequencies minus 1.8*sqrt((n+m)/nm) > 0.1 (SageMaker "
-              "Robust; the drift table's default for windows over 1000)", categorical=linf_robust),
+              "Robust; the drift table's default for windows over 1000)", categorical=linf_robust, categorical_kernels=("table", "linf")),
     BenchTest("linf_0.1", "L-infinity between category frequencies > 0.1, without the Robust correction",
-              categorical=linf_fixed),
+              categorical=linf_fixed, categorical_kernels=("table", "linf")),
 )}
 DEFAULT_TESTS = tuple(TESTS)
-
-EXTERNAL = {"evidently": "Evidently's default drift tests", "nannyml": "NannyML's default univariate drift methods"}
-
-
-def external_tests_skipped() -> list[dict[str, str]]:
-    """The comparison tests of other libraries that this run leaves out, each with its reason."""
-    out = []
-    for module, what in EXTERNAL.items():
-        if importlib.util.find_spec(module) is None:
-            reason = f"{module} is not installed"
-        else:
-            reason = f"{module} is installed, but the benchmark has no adapter for it yet"
-        out.append({"test": module, "description": what, "reason": reason})
-    return out
-
-
-def resolve_tests(names: list[str] | tuple[str, ...] | None) -> list[BenchTest]:
-    if names is None:
-        return list(TESTS.values())
-    unknown = [n for n in names if n not in TESTS]
-    if unknown:
-        raise InvalidInputError(f"unknown test(s) {', '.join(unknown)}; known: {', '.join(TESTS)}")
-    return [TESTS[n] for n in dict.fromkeys(names)]

@@ -78,7 +78,9 @@ def plot_false_positive_rate(result: BenchResult, dpi: int = 80) -> bytes | None
         ax.set_xscale("log")
         ax.set_xlabel("sample size n (reference = window)")
         ax.set_ylabel("false-positive rate")
-        ax.set_title(f"no drift, {kind} data ({result.reps} reps, {_pct(result.confidence)} Clopper-Pearson)", fontsize=9)
+        reps = sorted({r.reps for r in rows if r.kind == kind}, reverse=True)
+        ax.set_title(f"no drift, {kind} data ({' / '.join(map(str, reps))} reps, {_pct(result.confidence)} Clopper-Pearson)",
+                     fontsize=9)
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
     return _png(fig, dpi)
@@ -182,7 +184,8 @@ def _html(result: BenchResult, images: list[tuple[str, bytes]]) -> str:
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:12px}}
 td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}img{{max-width:100%}}</style></head><body>
 <h1>Drift test benchmark</h1>
-<p>alpha {result.alpha:g}; {result.reps} repetitions per cell; sizes {e(', '.join(map(str, result.sizes)))};
+<p>alpha {result.alpha:g}; {result.reps} repetitions per cell (other libraries' tests: the first {result.external_reps},
+up to n = {result.external_max_n}); sizes {e(', '.join(map(str, result.sizes)))};
 seed {result.seed}; reference: {e(result.reference)}; intervals: {_pct(result.confidence)} Clopper-Pearson (exact binomial);
 false alarms per day = 24 hourly windows x the no-drift rate; run time {result.elapsed_seconds:.1f} s.</p>
 <h2>Tests</h2><ul>{tests}</ul>

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
@@ -25,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from driftline.benchdrift.battery import CATEGORICAL_PREP, NUMERIC_PREP, BenchTest, Prep, external_tests_skipped, resolve_tests
+from driftline.benchdrift.battery import TESTS, BenchTest, CategoricalBatch, NumericBatch, categorical_batch, numeric_batch
+from driftline.benchdrift.external import EXTERNAL_TESTS, ExternalTest, available, external_tests_skipped
 from driftline.benchdrift.scenarios import SCENARIOS, Reference, categorical_counts, numeric_samples, validate_effect
 from driftline.errors import InvalidInputError
 
@@ -34,6 +36,9 @@ __all__ = ["DEFAULT_SIZES", "BenchResult", "BenchRow", "bench_drift", "clopper_p
 DEFAULT_SIZES = (100, 1000, 10000, 100000, 1000000)
 CHUNK_VALUES = 1 << 23  # values per generated array (64 MiB of float64)
 WINDOWS_PER_DAY = 24
+DEFAULT_EXTERNAL = ("evidently", "nannyml")  # the other libraries' default tests, run when installed
+EXTERNAL_REPS = 50  # repetitions per cell for the other libraries' tests (one Python call per pair)
+EXTERNAL_MAX_N = 100_000  # their cells above this size are left out (about a second per call at 10^6)
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class BenchResult:
     skipped: list[dict[str, str]] = field(default_factory=list)
     elapsed_seconds: float = 0.0
     interval: str = "clopper-pearson"
+    external_reps: int = EXTERNAL_REPS
+    external_max_n: int = EXTERNAL_MAX_N
 
     def row(self, test: str, scenario: str, effect: float, n: int, kind: str | None = None) -> BenchRow:
         """The row of one cell; ``kind`` tells the numeric and categorical forms of a test apart
@@ -95,7 +102,8 @@ class BenchResult:
     def meta(self) -> dict[str, Any]:
         return {"alpha": self.alpha, "confidence": self.confidence, "interval": self.interval, "seed": self.seed,
                 "reps": self.reps, "sizes": self.sizes, "reference": self.reference, "tests": self.tests,
-                "scenarios": self.scenarios, "skipped": self.skipped, "elapsed_seconds": self.elapsed_seconds}
+                "scenarios": self.scenarios, "skipped": self.skipped, "elapsed_seconds": self.elapsed_seconds,
+                "external_reps": self.external_reps, "external_max_n": self.external_max_n}
 
 
 # -- binomial interval ---------------------------------------------------------------------------
@@ -179,13 +187,20 @@ def bench_drift(
     category_column: str | None = None,
     confidence: float = 0.95,
     timing: bool = True,
+    external_reps: int = EXTERNAL_REPS,
+    external_max_n: int = EXTERNAL_MAX_N,
     out: str | Path | None = None,
     progress: Any = None,
 ) -> BenchResult:
     """Benchmark drift tests: the false-positive rate under no drift and the power under each
     drift scenario, per sample size, with binomial intervals and the time per test.
 
-    ``tests``: names from :data:`driftline.benchdrift.battery.TESTS` (default all ten).
+    ``tests``: names from :data:`driftline.benchdrift.battery.TESTS` and, for comparison, from
+    :data:`driftline.benchdrift.external.EXTERNAL_TESTS` (Evidently's and NannyML's defaults, their
+    library installed); default: all ten of the battery plus ``evidently`` and ``nannyml`` when
+    installed. The other libraries' tests are called once per pair, in Python, so they run on the
+    first ``external_reps`` repetitions of each cell (default 50) and only up to
+    ``external_max_n`` values (default 10^5; larger cells are listed in ``skipped``).
     ``scenarios``: names from :data:`driftline.benchdrift.scenarios.SCENARIOS` (default all eight).
     ``effects``: effect sizes in the scenarios' natural units, one list for every drifting scenario
     or a dict by scenario (default: each scenario's own three). ``sizes``: sample sizes (reference
@@ -196,7 +211,9 @@ def bench_drift(
     the plots and report.html into. ``progress``: called with a short text per (scenario, effect, n).
     """
     started = perf_counter()
-    battery = resolve_tests(_parse_list(tests, str))
+    battery, external, skipped = _select_tests(_parse_list(tests, str))
+    if external_reps < 1 or external_max_n < 2:
+        raise InvalidInputError(f"external_reps must be >= 1 and external_max_n >= 2, got {external_reps}, {external_max_n}")
     scenario_names = _parse_list(scenarios, str) or list(SCENARIOS)
     unknown = [s for s in scenario_names if s not in SCENARIOS]
     if unknown:
@@ -222,13 +239,14 @@ def bench_drift(
             validate_effect(name, e)
         effects_of[name] = chosen
 
-    skipped = external_tests_skipped()
     rows: list[BenchRow] = []
+    too_large: dict[str, set[int]] = {}
     for name, chosen in effects_of.items():
         sc = SCENARIOS[name]
         for kind in sc.kinds:
             kind_tests = [t for t in battery if (t.numeric if kind == "numeric" else t.categorical) is not None]
-            if not kind_tests:
+            kind_external = [t for t in external if (t.numeric if kind == "numeric" else t.categorical) is not None]
+            if not kind_tests and not kind_external:
                 continue
             if kind == "numeric" and ref.numeric is None and reference is not None:
                 skipped.append({"test": "*", "description": f"{name} (numeric)", "reason": "the reference data has no numeric column"})
@@ -240,12 +258,21 @@ def bench_drift(
                 for n in size_list:
                     if progress is not None:
                         progress(f"{name} ({kind}) effect={effect:g} n={n}")
-                    rows.extend(_run_cell(kind_tests, kind, name, effect, n, reps, alpha, seed, ref, confidence, timing))
+                    cell_external = kind_external if n <= external_max_n else []
+                    for t in kind_external if n > external_max_n else []:
+                        too_large.setdefault(t.name, set()).add(n)
+                    rows.extend(_run_cell(kind_tests, cell_external, min(external_reps, reps), kind, name, effect, n, reps,
+                                          alpha, seed, ref, confidence, timing))
+    for test_name, big in too_large.items():
+        skipped.append({"test": test_name, "description": f"n = {', '.join(map(str, sorted(big)))}",
+                        "reason": f"above external_max_n ({external_max_n}): the library is called once per pair in Python "
+                                  "(seconds per call at 10^6 values); raise --external-max-n to include it"})
     result = BenchResult(
         rows=rows, alpha=alpha, confidence=confidence, seed=seed, reps=reps, sizes=size_list,
-        tests={t.name: t.description for t in battery},
+        tests={**{t.name: t.description for t in battery}, **{e.name: e.description for e in external}},
         scenarios={n: {"unit": SCENARIOS[n].unit, "description": SCENARIOS[n].description, "effects": e} for n, e in effects_of.items()},
         reference=ref.source, skipped=skipped, elapsed_seconds=perf_counter() - started,
+        external_reps=min(external_reps, reps), external_max_n=external_max_n,
     )
     if out is not None:
         from driftline.benchdrift.report import write_report
@@ -254,47 +281,95 @@ def bench_drift(
     return result
 
 
-def _run_cell(battery: list[BenchTest], kind: str, scenario: str, effect: float, n: int, reps: int, alpha: float,
-              seed: int, ref: Reference, confidence: float, timing: bool) -> list[BenchRow]:
+def _select_tests(names: list[str] | None) -> tuple[list[BenchTest], list[ExternalTest], list[dict[str, str]]]:
+    """The battery's tests and the other libraries' tests to run, and what is left out (with why)."""
+    if names is None:
+        external = [EXTERNAL_TESTS[n] for n in DEFAULT_EXTERNAL if available(EXTERNAL_TESTS[n])]
+        return list(TESTS.values()), external, external_tests_skipped()
+    names = list(dict.fromkeys(names))
+    unknown = [n for n in names if n not in TESTS and n not in EXTERNAL_TESTS]
+    if unknown:
+        raise InvalidInputError(f"unknown test(s) {', '.join(unknown)}; driftline's: {', '.join(TESTS)}; other libraries' "
+                                f"(when installed): {', '.join(EXTERNAL_TESTS)}")
+    for n in names:
+        if n in EXTERNAL_TESTS and not available(EXTERNAL_TESTS[n]):
+            package = EXTERNAL_TESTS[n].package
+            raise InvalidInputError(f"test {n!r} calls {package}, which is not installed (pip install {package})")
+    chosen = [EXTERNAL_TESTS[n] for n in names if n in EXTERNAL_TESTS]
+    return [TESTS[n] for n in names if n in TESTS], chosen, external_tests_skipped()
+
+
+def category_names(scenario: str, ref: Reference) -> tuple[str, ...]:
+    """The names of the count columns :func:`categorical_counts` draws (the reference's categories,
+    and for ``new_category`` one more that the reference never holds)."""
+    names = tuple(ref.categories)
+    if scenario == "new_category":
+        new = "new category"
+        while new in names:
+            new += "'"
+        names += (new,)
+    return names
+
+
+def _run_cell(battery: list[BenchTest], external: list[ExternalTest], external_reps: int, kind: str, scenario: str,
+              effect: float, n: int, reps: int, alpha: float, seed: int, ref: Reference, confidence: float,
+              timing: bool) -> list[BenchRow]:
     rng = _rng(seed, scenario, effect, n, kind)
-    rejections = dict.fromkeys((t.name for t in battery), 0)
-    seconds = dict.fromkeys((t.name for t in battery), 0.0)
-    warmed = False
-    for chunk in _chunks(reps, n):
+    every = [t.name for t in battery] + [e.name for e in external]
+    rejections = dict.fromkeys(every, 0)
+    seconds = dict.fromkeys(every, 0.0)
+    names = category_names(scenario, ref) if kind == "categorical" else ()
+    external_done = 0
+
+    def draw(chunk: int) -> tuple[Any, Any]:
         if kind == "numeric":
-            xs, ys = numeric_samples(scenario, effect, n, chunk, rng, ref)
-            builders, keys = NUMERIC_PREP, ("ref", "cur")
-        else:
-            xs, ys = categorical_counts(scenario, effect, n, chunk, rng, ref)  # type: ignore[assignment]
-            builders, keys = CATEGORICAL_PREP, ("ref_counts", "cur_counts")
-        for i in range(chunk):
-            if timing and not warmed:
-                # warm-up, untimed: one-off costs (first calls, cached chi-square quantiles) stay out of the times
-                warm = Prep(builders, {keys[0]: np.ascontiguousarray(xs[i]), keys[1]: np.ascontiguousarray(ys[i])})
-                for t in battery:
-                    decide = t.numeric if kind == "numeric" else t.categorical
-                    assert decide is not None
-                    decide(warm, alpha)
-                warmed = True
-            prep = Prep(builders, {keys[0]: np.ascontiguousarray(xs[i]), keys[1]: np.ascontiguousarray(ys[i])})
+            return numeric_samples(scenario, effect, n, chunk, rng, ref)
+        return categorical_counts(scenario, effect, n, chunk, rng, ref)
+
+    def statistics(xs: Any, ys: Any) -> NumericBatch | CategoricalBatch:
+        return numeric_batch(xs, ys) if kind == "numeric" else categorical_batch(xs, ys)
+
+    # the core computes chunk i (releasing the GIL, its repetitions spread over the rayon pool)
+    # while numpy draws chunk i + 1; the draws happen in the same order either way, so the table
+    # does not depend on the overlap
+    chunks = _chunks(reps, n)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="driftline-bench") as worker:
+        current = draw(chunks[0])
+        pending = worker.submit(statistics, *current)
+        for i in range(len(chunks)):
+            following = draw(chunks[i + 1]) if i + 1 < len(chunks) else None
+            # the other libraries' tests, one pair at a time, on the first external_reps pairs
+            take = min(chunks[i], external_reps - external_done) if external else 0
+            for r in range(take):
+                for e in external:
+                    t0 = perf_counter()
+                    if kind == "numeric":
+                        assert e.numeric is not None
+                        hit = e.numeric(np.ascontiguousarray(current[0][r]), np.ascontiguousarray(current[1][r]), alpha)
+                    else:
+                        assert e.categorical is not None
+                        hit = e.categorical(np.asarray(current[0][r]), np.asarray(current[1][r]), names)
+                    seconds[e.name] += perf_counter() - t0
+                    rejections[e.name] += int(bool(hit))
+            external_done += take
+            batch = pending.result()
+            if following is not None:
+                current = following
+                pending = worker.submit(statistics, *following)
             for t in battery:
-                decide = t.numeric if kind == "numeric" else t.categorical
-                assert decide is not None
-                prep.used = set()
-                before = prep.computed
                 t0 = perf_counter()
-                rejected = decide(prep, alpha)
-                elapsed = perf_counter() - t0
-                seconds[t.name] += elapsed - (prep.computed - before) + prep.cost()
-                rejections[t.name] += int(rejected)
+                rejected = t.decide(kind, batch, alpha)
+                own = perf_counter() - t0
+                seconds[t.name] += own + sum(batch.seconds.get(k, 0.0) for k in t.kernels(kind))
+                rejections[t.name] += int(np.count_nonzero(rejected))
     out = []
-    for t in battery:
-        k = rejections[t.name]
-        rate = k / reps
-        low, high = clopper_pearson(k, reps, confidence)
+    for name, runs in [*((t.name, reps) for t in battery), *((e.name, external_done) for e in external)]:
+        k = rejections[name]
+        rate = k / runs
+        low, high = clopper_pearson(k, runs, confidence)
         out.append(BenchRow(
-            test=t.name, scenario=scenario, effect=float(effect), n=n, reps=reps, rejections=k, rate=rate,
-            ci_low=low, ci_high=high, seconds_per_test=seconds[t.name] / reps if timing else None,
+            test=name, scenario=scenario, effect=float(effect), n=n, reps=runs, rejections=k, rate=rate,
+            ci_low=low, ci_high=high, seconds_per_test=seconds[name] / runs if timing else None,
             false_alarms_per_day=WINDOWS_PER_DAY * rate if scenario == "no_drift" else None, kind=kind,
         ))
     return out

@@ -11,7 +11,8 @@ from driftline.cli._common import EXIT_CODES, bounded
 
 def register(sub: Any) -> None:
     from driftline.benchdrift import SCENARIOS, TESTS
-    from driftline.benchdrift.run import DEFAULT_SIZES
+    from driftline.benchdrift.external import EXTERNAL_TESTS
+    from driftline.benchdrift.run import DEFAULT_EXTERNAL, DEFAULT_SIZES, EXTERNAL_MAX_N, EXTERNAL_REPS
 
     p = sub.add_parser(
         "bench-drift",
@@ -19,10 +20,19 @@ def register(sub: Any) -> None:
         help="benchmark drift tests: false-positive rate, power and time per test, on synthetic data or yours",
         description="Draw a reference sample and a window for every scenario, effect size and sample size, REPS times, and "
         "run every test of driftline's battery on each pair (the drift table's tests at their default thresholds, the "
-        "p-value tests at alpha, the KLL-sketch tests). Writes results.csv, results.json, power curves and the "
+        "p-value tests at alpha, the KLL-sketch tests; all repetitions of a cell in one call into the Rust core) and, "
+        "for comparison, Evidently's and NannyML's default tests when those libraries are installed. Writes results.csv, results.json, power curves and the "
         "false-positive rate against sample size as PNG, and report.html (self-contained) into --out.",
     )
-    p.add_argument("--tests", help=f"comma-separated tests (default all: {','.join(TESTS)})")
+    p.add_argument("--tests", help=f"comma-separated tests: driftline's ({','.join(TESTS)}) and other libraries' "
+                   f"({','.join(EXTERNAL_TESTS)}; their library installed). Default: all of driftline's, plus "
+                   f"{' and '.join(DEFAULT_EXTERNAL)} when installed")
+    p.add_argument("--external-reps", type=bounded(int, 1), default=EXTERNAL_REPS,
+                   help="repetitions per cell for the other libraries' tests, which are called once per pair in Python "
+                   "(default %(default)s; at most --reps)")
+    p.add_argument("--external-max-n", type=bounded(int, 2), default=EXTERNAL_MAX_N,
+                   help="leave the other libraries' tests out of cells larger than this (default %(default)s: they take "
+                   "about a second per call at 10^6 values)")
     p.add_argument("--scenarios", help=f"comma-separated scenarios (default all: {','.join(SCENARIOS)})")
     p.add_argument("--effects", help="comma-separated effect sizes, in each scenario's natural units, used for every "
                    "drifting scenario (default: each scenario's own three)")
@@ -54,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     result = bench_drift(
         tests=args.tests, scenarios=args.scenarios, effects=args.effects, sizes=args.sizes, reps=args.reps,
         alpha=args.alpha, seed=args.seed, reference=args.reference, column=args.column,
-        category_column=args.category_column, confidence=args.confidence, timing=not args.no_timing, out=args.out,
+        category_column=args.category_column, confidence=args.confidence, timing=not args.no_timing,
+        external_reps=args.external_reps, external_max_n=args.external_max_n, out=args.out,
         progress=None if args.quiet else progress,
     )
     no_drift = [r for r in result.rows if r.scenario == "no_drift"]

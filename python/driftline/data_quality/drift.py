@@ -58,10 +58,14 @@ class DriftTest:
 # -- drift table -------------------------------------------------------------------------------
 
 
+DECILE_POINTS = np.linspace(0.1, 0.9, 9)  # the baseline sketch's quantiles that become bin edges
+WASSERSTEIN_GRID = np.linspace(0.0005, 0.9995, 2000)  # the baseline quantiles behind the Wasserstein threshold
+
+
 def _bins(base: BaselineFeature) -> np.ndarray | None:
     if base.kll is None or base.kll.is_empty:
         return None
-    inner = np.unique(base.kll.quantiles(np.linspace(0.1, 0.9, 9)))
+    inner = np.unique(base.kll.quantiles(DECILE_POINTS))
     return np.concatenate([[-np.inf], inner, [np.inf]])
 
 
@@ -126,14 +130,19 @@ def _wassersteinthreshold(base: BaselineFeature, n: float, m: float, alpha: floa
     ``sqrt(1 - 2/pi) * S``, with ``S = integral sqrt(F(1-F)) dx`` taken from the baseline's
     quantiles; the threshold is that mean plus the normal quantile times that bound."""
     assert base.kll is not None
-    u = np.linspace(0.0005, 0.9995, 2000)
-    q = base.kll.quantiles(u)
+    return wasserstein_threshold_of(base.kll.quantiles(WASSERSTEIN_GRID), base.std_dev or 0.0, n, m, alpha)
+
+
+def wasserstein_threshold_of(q: np.ndarray, spread: float, n: float, m: float, alpha: float) -> float:
+    """:func:`_wassersteinthreshold` from the baseline's quantiles ``q`` at
+    :data:`WASSERSTEIN_GRID` and its standard deviation ``spread`` (the drift-test benchmark
+    computes them for many repetitions at once)."""
+    u = WASSERSTEIN_GRID
     mid = 0.5 * (u[1:] + u[:-1])
     with np.errstate(all="ignore"):
         s = float(np.sum(np.sqrt(mid * (1 - mid)) * np.diff(q)))
     z = NormalDist().inv_cdf(1 - alpha)
     t = (math.sqrt(2 / math.pi) + z * math.sqrt(1 - 2 / math.pi)) * s / math.sqrt(n * m / (n + m))
-    spread = base.std_dev or 0.0
     return max(WASSERSTEIN_THRESHOLD, t / spread) if spread > 0 and math.isfinite(t / spread) else WASSERSTEIN_THRESHOLD
 
 

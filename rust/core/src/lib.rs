@@ -4,6 +4,7 @@
 //! user data. Missing values: kernels over raw samples ignore NaN (the binding turns nulls into
 //! NaN first) and report how many they saw where that matters; infinities are ordinary values.
 pub mod abtest;
+pub mod battery;
 pub mod distinct;
 pub mod error;
 pub mod frequent;

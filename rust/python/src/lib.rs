@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 
 mod abtest;
+mod battery;
 mod chisq;
 mod convert;
 mod distance;
@@ -37,5 +38,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     wasserstein::register(m)?;
     isotonic::register(m)?;
     abtest::register(m)?;
+    battery::register(m)?;
     Ok(())
 }

@@ -162,6 +162,19 @@ pub fn wasserstein_distance(
     distance(1, u_values, v_values, u_weights, v_weights)
 }
 
+/// [`wasserstein_distance`] of two unweighted samples already sorted ascending, without NaN and
+/// with `-0.0` written as `0.0` (as [`crate::sort::sorted_without_nan`] gives them), e.g. samples
+/// sorted once for several statistics. Unsorted input gives a wrong distance, not an error.
+pub fn wasserstein_distance_sorted(u_sorted: Vec<f64>, v_sorted: Vec<f64>) -> Result<f64> {
+    if u_sorted.is_empty() {
+        return Err(StatsError::Empty { arg: "u_values" });
+    }
+    if v_sorted.is_empty() {
+        return Err(StatsError::Empty { arg: "v_values" });
+    }
+    Ok(cdf_distance(1, &Sample { values: u_sorted, cum: None }, &Sample { values: v_sorted, cum: None }))
+}
+
 /// Energy distance `sqrt(2) * (integral (U - V)^2)^(1/2)`; matches `scipy.stats.energy_distance`.
 pub fn energy_distance(
     u_values: &[f64],
