@@ -37,8 +37,8 @@ with its ``NML_DISABLE_USAGE_LOGGING`` variable.
 Seconds per call (reference and window of n rows each, standard normal / five categories with
 probabilities 0.40, 0.25, 0.15, 0.12, 0.08; the whole adapter call, including the expansion of counts
 into labels; median of 5 calls after a warm-up; Evidently 0.7.23, NannyML 0.13.1, pandas and scipy of
-``.venv-bench``, a 2-core machine shared with other work; measured with
-``PYTHONPATH=python .venv-bench/bin/python -m driftline.benchdrift.external``)::
+``.venv-compare`` (the virtualenv ``.ci/run`` makes), a 2-core machine shared with other work; measured with
+``PYTHONPATH=python .venv-compare/bin/python -m driftline.benchdrift.external``)::
 
     test                          kind         n=100     n=1000    n=10^4    n=10^5    n=10^6
     evidently                     numeric      0.000723  0.000823  0.00419   0.0638    1.05
