@@ -124,12 +124,16 @@ class OutputFolder:
             raise InvalidArgumentError(f"{where} is not writable")
 
     def publish(self, files: Mapping[str, Any]) -> None:
-        """Write ``files`` (name -> JSON document) into the folder: all staged first, then renamed
-        into place; an earlier run's files of this kind that this one does not write are removed
-        (they would describe another run). If writing a file fails, nothing in the folder has changed."""
-        unknown = set(files) - self.names
-        if unknown:
-            raise ValueError(f"not an output of a {self.what}: {sorted(unknown)}")  # a bug in the caller
+        """Write ``files`` into the folder: name -> JSON document, or -> ``bytes`` written as they
+        are (a CSV, say). A name may sit in a subfolder (``explanations_shap/out.csv``) whose name
+        is one of the output's entries; such a subfolder is replaced as a whole. All files are
+        staged first, then renamed into place; an earlier run's entries of this kind that this one
+        does not write are removed (they would describe another run). If writing a file fails,
+        nothing in the folder has changed."""
+        top = {name.split("/", 1)[0] for name in files}
+        unknown = top - self.names
+        if unknown or any(".." in name.split("/") or name.startswith("/") for name in files):
+            raise ValueError(f"not an output of a {self.what}: {sorted(files)}")  # a bug in the caller
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -137,11 +141,30 @@ class OutputFolder:
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.path))
         try:
             for name, doc in files.items():
-                write_json(staging / name, doc)
-            for name in sorted(self.names - set(files)):
-                (self.path / name).unlink(missing_ok=True)
+                if isinstance(doc, bytes | bytearray):
+                    _write_bytes(staging / name, bytes(doc))
+                else:
+                    write_json(staging / name, doc)
+            for name in sorted(self.names - top):
+                _remove(self.path / name)
             # the run's record last: when it is there, the files it describes are too
-            for name in sorted(files, key=lambda n: (n == "monitoring_run.json", n)):
-                os.replace(staging / name, self.path / name)
+            for name in sorted(top, key=lambda n: (n == "monitoring_run.json", n)):
+                target = self.path / name
+                if (staging / name).is_dir():
+                    _remove(target)  # an earlier run's subfolder of this name: replaced whole
+                os.replace(staging / name, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _remove(path: Path) -> None:
+    """Remove an entry an earlier output of the same kind wrote (a file or one of its subfolders)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)

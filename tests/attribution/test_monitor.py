@@ -209,3 +209,48 @@ def test_capture_window_is_filtered_by_time(tmp_path: Path) -> None:
     run = run_attribution_monitor(tmp_path / "b", CONFIG, tmp_path / "capture.jsonl", model=model, start=t0, end=t0 + timedelta(hours=1))
     assert run.status == "Completed", run.reason
     assert run.item_count == 60 and run.ndcg["label0"] > 0.99
+
+
+def test_local_shap_values_are_saved_as_clarify_does_and_replaced_by_the_next_run(workdir: Path) -> None:
+    cfg = {**CONFIG, "methods": {"shap": {**CONFIG["methods"]["shap"], "save_local_shap_values": True}}}  # type: ignore[dict-item]
+    (workdir / "local.json").write_text(json.dumps(cfg))
+    base = suggest_attribution_baseline(workdir / "local.json", workdir / "train.csv", model=model, out=workdir / "b")
+    local = pl.read_csv(workdir / "b/explanations_shap/out.csv")
+    # Clarify's layout: one row per row of the data, a column <feature>_<label>
+    assert local.columns == [f"{f}_label0" for f in FEATURES] and local.height == 200
+    np.testing.assert_array_equal(local.to_numpy(), base.attributions.values[:, :, 0])  # written exactly
+    # the global values in analysis.json are the local ones aggregated (mean_abs)
+    entry = read(workdir / "b/analysis.json")["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
+    np.testing.assert_allclose([entry[f] for f in FEATURES], np.abs(local.to_numpy()).mean(axis=0), rtol=1e-12)
+
+    assert main(["attribution", "monitor", "--baseline", "b", "--config", "local.json", "--data", "day1.csv",
+                 "--model", "attr_models:predict", "--out", "run"]) == 0
+    window = pl.read_csv(workdir / "run/explanations_shap/out.csv")
+    assert window.columns == local.columns and window.height == 80
+    # linear model: each local value is w_i (x_i - E_background[x_i]), so rows differ as the data do
+    x = pl.read_csv(workdir / "day1.csv").select(FEATURES).to_numpy()
+    np.testing.assert_allclose(np.diff(window.to_numpy(), axis=0), np.diff(x, axis=0) * W, atol=1e-8)
+
+    # a later run without the option into the same folder leaves no stale local values behind
+    assert main(["attribution", "monitor", "--baseline", "b", "--config", "cfg.json", "--data", "day1.csv",
+                 "--model", "attr_models:predict", "--out", "run"]) == 0
+    assert not (workdir / "run/explanations_shap").exists()
+    assert sorted(p.name for p in (workdir / "run").iterdir()) == sorted(
+        ["analysis.json", "attribution_drift.json", "constraint_violations.json", "metrics.json", "monitoring_run.json"])
+    # and a failed run with the option writes only monitoring_run.json
+    assert main(["attribution", "monitor", "--baseline", "b", "--config", "local.json", "--data", "day1.csv",
+                 "--model", "attr_models:raises", "--out", "run"]) == 1
+    assert [p.name for p in (workdir / "run").iterdir()] == ["monitoring_run.json"]
+
+
+def test_local_values_of_several_labels_and_clashing_names() -> None:
+    from driftline.attribution.baseline import Attributions, local_values_csv
+
+    values = np.arange(2 * 3 * 2, dtype=np.float64).reshape(2, 3, 2) / 7
+    values[0, 0, 0] = 1e-300
+    att = Attributions(values, [0.0, 1.0], ["x", "ünï", "z,q"], ["label0", "label1"])
+    back = pl.read_csv(local_values_csv(att))
+    assert back.columns == ["x_label0", "ünï_label0", "z,q_label0", "x_label1", "ünï_label1", "z,q_label1"]
+    np.testing.assert_array_equal(back.to_numpy(), np.concatenate([values[:, :, 0], values[:, :, 1]], axis=1))
+    with pytest.raises(InvalidInputError, match="two columns named 'a_b_c'"):
+        local_values_csv(Attributions(values[:, :2, :2], [0.0, 0.0], ["a_b", "a"], ["c", "b_c"]))

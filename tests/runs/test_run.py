@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from driftline._outputs import OutputFolder
-from driftline.errors import BadRecordError, InvalidInputError
+from driftline.errors import BadRecordError, InvalidArgumentError, InvalidInputError
 from driftline.io.records import BadRecord, BadRecords
 from driftline.runs import KeepPartialResults, Run, execute
 
@@ -104,3 +104,25 @@ def test_outputs_that_cannot_be_written_fail_the_run_and_leave_only_its_record(t
 def test_an_unknown_file_is_a_bug_in_the_monitor(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not an output"):
         OutputFolder(tmp_path / "o", FILES, "test run").publish({"other.json": {}})
+
+
+def test_a_subfolder_entry_is_written_raw_and_replaced_whole(tmp_path: Path) -> None:
+    names = ("a.json", "sub")
+    out = tmp_path / "o"
+    OutputFolder(out, names, "test run").publish({"a.json": {"x": 1}, "sub/one.csv": b"x\n1\n", "sub/two.csv": b"y\n"})
+    assert (out / "sub/one.csv").read_bytes() == b"x\n1\n" and (out / "sub/two.csv").read_bytes() == b"y\n"
+    # the next run's subfolder replaces the earlier one whole: no stale file inside it
+    OutputFolder(out, names, "test run").publish({"a.json": {"x": 2}, "sub/one.csv": b"x\n2\n"})
+    assert sorted(p.name for p in (out / "sub").iterdir()) == ["one.csv"]
+    # a run that does not write it removes it; nothing else is left behind (no staging folder)
+    OutputFolder(out, names, "test run").publish({"a.json": {"x": 3}})
+    assert sorted(p.name for p in out.iterdir()) == ["a.json"]
+    # a name outside the output's entries, or climbing out of it, is a bug in the caller
+    for bad in ("other/one.csv", "sub/../../escape.csv", "/abs.csv"):
+        with pytest.raises(ValueError, match="not an output"):
+            OutputFolder(out, names, "test run").publish({bad: b""})
+    assert sorted(p.name for p in out.iterdir()) == ["a.json"] and not (tmp_path / "escape.csv").exists()
+    # a user's file in the folder is still refused before any work
+    (out / "mine.txt").write_text("keep")
+    with pytest.raises(InvalidArgumentError, match="mine.txt"):
+        OutputFolder(out, names, "test run")

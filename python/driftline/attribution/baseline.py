@@ -8,7 +8,10 @@ takes attributions a user computed), aggregates them per feature with the config
   {"global_shap_values": {feature: value}, "expected_value": E[f]}}}}``, Clarify's layout, which
   the monitor uses as its constraints;
 - ``shap_background.json`` (with a model): the KernelSHAP background rows and weights, so the
-  monitor explains its windows against the same background.
+  monitor explains its windows against the same background;
+- ``explanations_shap/out.csv`` when the config's ``save_local_shap_values`` is true: the local
+  SHAP values, one row per row of the data, a column ``<feature>_<label>`` per feature and label,
+  as Clarify writes them.
 
 The helpers here (reading data, loading a ``module:function`` model, building the background,
 aggregating) are shared with :mod:`driftline.attribution.monitor`.
@@ -35,10 +38,12 @@ from driftline.errors import InvalidArgumentError, InvalidInputError
 from driftline.formats.attribution import AnalysisDoc, BackgroundDoc, LabelExplanation
 
 __all__ = [
-    "BASELINE_FILES", "AttributionBaseline", "Attributions", "aggregate", "load_model", "suggest_attribution_baseline",
+    "BASELINE_FILES", "LOCAL_VALUES", "AttributionBaseline", "Attributions", "aggregate", "load_model", "local_values_csv",
+    "suggest_attribution_baseline",
 ]
 
-BASELINE_FILES = ("analysis.json", "shap_background.json")
+BASELINE_FILES = ("analysis.json", "shap_background.json", "explanations_shap")
+LOCAL_VALUES = "explanations_shap/out.csv"
 DEFAULT_CLUSTERS = 10
 
 
@@ -211,6 +216,21 @@ def analysis_doc(att: Attributions, agg: AggMethod) -> AnalysisDoc:
     return {"version": "1.0", "explanations": {"kernel_shap": labels}}
 
 
+def local_values_csv(att: Attributions) -> bytes:
+    """Clarify's ``explanations_shap/out.csv``: the local SHAP values, one row per explained row,
+    a column ``<feature>_<label>`` per label and feature (label by label, features in order)."""
+    names = [f"{f}_{label}" for label in att.labels for f in att.features]
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise InvalidInputError(f"the local SHAP values would have two columns named {n!r} (<feature>_<label>); "
+                                    "rename the feature or the label (predictor.label_headers)")
+        seen.add(n)
+    columns = [pl.Series(n, np.ascontiguousarray(att.values[:, i, k]), dtype=pl.Float64)
+               for (k, i), n in zip(((k, i) for k in range(len(att.labels)) for i in range(len(att.features))), names, strict=True)]
+    return pl.DataFrame(columns).write_csv().encode("utf-8")
+
+
 @dataclass
 class AttributionBaseline:
     """A baseline: Clarify's ``analysis.json`` document, the background used (with a model),
@@ -219,11 +239,14 @@ class AttributionBaseline:
     analysis: AnalysisDoc
     background: BackgroundDoc | None
     attributions: Attributions
+    save_local_shap_values: bool = False
 
     def files(self) -> dict[str, Any]:
         out: dict[str, Any] = {"analysis.json": self.analysis}
         if self.background is not None:
             out["shap_background.json"] = self.background
+        if self.save_local_shap_values:
+            out[LOCAL_VALUES] = local_values_csv(self.attributions)
         return out
 
 
@@ -245,7 +268,8 @@ def suggest_attribution_baseline(
     Clarify's ``analysis.json``. Attributions come from ``model`` (a callable over a batch, or
     ``"module:function"``) through driftline's KernelSHAP, or from ``attributions`` (a table with one
     column per feature). ``config`` is a Clarify analysis configuration (path or dict). Writes
-    ``analysis.json`` (and ``shap_background.json``) into ``out`` when given. Bad input raises
+    ``analysis.json`` (and ``shap_background.json``, and with ``save_local_shap_values`` the local
+    values in ``explanations_shap/out.csv``) into ``out`` when given. Bad input raises
     :class:`~driftline.errors.InvalidInputError` naming the column, field or file."""
     _check_sources(model, attributions)
     cfg = load_config(config)
@@ -259,7 +283,7 @@ def suggest_attribution_baseline(
     else:
         bg = background(cfg, features, frame)
         att = model_attributions(cfg, fn, frame, features, bg, model_input)
-    result = AttributionBaseline(analysis_doc(att, cfg.agg_method), bg, att)
+    result = AttributionBaseline(analysis_doc(att, cfg.agg_method), bg, att, cfg.save_local_shap_values)
     if folder is not None:
         folder.publish(result.files())
     return result

@@ -12,7 +12,9 @@ A run writes into its output folder:
 - ``attribution_drift.json``: per label, NDCG, the Spearman rank correlation of the features'
   importances, and each feature's baseline and current value, change and ranks, largest change
   first, so a user sees which features moved;
-- ``monitoring_run.json``: status, reason, window, rows, NDCG per label.
+- ``monitoring_run.json``: status, reason, window, rows, NDCG per label;
+- ``explanations_shap/out.csv`` when the config's ``save_local_shap_values`` is true: the window's
+  local SHAP values, as in the baseline (:func:`~driftline.attribution.baseline.local_values_csv`).
 
 NDCG follows ``sklearn.metrics.ndcg_score([baseline], [current])`` (:func:`driftline.stats.ndcg`):
 the baseline values are the gains and the window's only order the features. Gains must be
@@ -30,8 +32,8 @@ import numpy as np
 
 from driftline._outputs import OutputFolder, finite_or_none
 from driftline.attribution.baseline import (
-    Attributions, analysis_doc, background, file_attributions, load_attribution_baseline, load_model, model_attributions,
-    positional,
+    LOCAL_VALUES, Attributions, analysis_doc, background, file_attributions, load_attribution_baseline, load_model,
+    local_values_csv, model_attributions, positional,
 )
 from driftline.clarify.attribution import AttributionConfig, load_config
 from driftline.attribution.kernelshap import F64, Model, ModelInput
@@ -45,7 +47,8 @@ from driftline.stats import ndcg
 
 __all__ = ["RUN_FILES", "AttributionRun", "run_attribution_monitor", "spearman"]
 
-RUN_FILES = ("analysis.json", "constraint_violations.json", "metrics.json", "attribution_drift.json", "monitoring_run.json")
+RUN_FILES = ("analysis.json", "constraint_violations.json", "metrics.json", "attribution_drift.json", "monitoring_run.json",
+             "explanations_shap")
 DEFAULT_THRESHOLD = 0.9
 
 
@@ -92,19 +95,23 @@ class AttributionRun(Run):
     item_count: int = 0
     model_rows: int = 0
     model_seconds: float = 0.0
+    local_values: bytes | None = None  # explanations_shap/out.csv, with save_local_shap_values
 
     def discard(self) -> None:
-        self.analysis, self.metrics, self.drift, self.ndcg = None, [], None, {}
+        self.analysis, self.metrics, self.drift, self.ndcg, self.local_values = None, [], None, {}, None
 
     def output_files(self) -> dict[str, Any]:
         if self.status == "Failed":
             return {}
-        return {
+        files: dict[str, Any] = {
             "analysis.json": self.analysis,
             "constraint_violations.json": {"version": "1.0", "violations": list(self.violations)},
             "metrics.json": {"metrics": self.metrics},
             "attribution_drift.json": self.drift,
         }
+        if self.local_values is not None:
+            files[LOCAL_VALUES] = self.local_values
+        return files
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -235,6 +242,8 @@ def run_attribution_monitor(
         run.drift, violations, run.ndcg = compare(base_doc, run.analysis, cfg.agg_method, run.threshold)
         run.violations = list(violations)
         run.metrics = metrics_of(run.analysis)
+        if cfg.save_local_shap_values:
+            run.local_values = local_values_csv(att)
 
     return execute(run, folder, body)
 
