@@ -212,7 +212,8 @@ def test_capture_window_is_filtered_by_time(tmp_path: Path) -> None:
 
 
 def test_local_shap_values_are_saved_as_clarify_does_and_replaced_by_the_next_run(workdir: Path) -> None:
-    cfg = {**CONFIG, "methods": {"shap": {**CONFIG["methods"]["shap"], "save_local_shap_values": True}}}  # type: ignore[dict-item]
+    cfg: dict[str, Any] = json.loads(json.dumps(CONFIG))
+    cfg["methods"]["shap"]["save_local_shap_values"] = True
     (workdir / "local.json").write_text(json.dumps(cfg))
     base = suggest_attribution_baseline(workdir / "local.json", workdir / "train.csv", model=model, out=workdir / "b")
     local = pl.read_csv(workdir / "b/explanations_shap/out.csv")
