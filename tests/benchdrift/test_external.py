@@ -21,13 +21,13 @@ NAMES = ("a", "b", "c", "d", "e", "new")
 PROBS = np.array([0.40, 0.25, 0.15, 0.12, 0.08, 0.0])
 
 
-
 def _require(library: str) -> None:
     """Skip without the library, except where CI installs it (``CI_REQUIRE_COMPARE=1``, set by
     ``.ci/run``'s comparison step): there a missing library fails the test."""
     if importlib.util.find_spec(library) is None and os.environ.get("CI_REQUIRE_COMPARE") == "1":
         pytest.fail(f"CI_REQUIRE_COMPARE=1 but {library} is not installed")
     pytest.importorskip(library)
+
 
 def _with_new_category(share: float) -> Any:
     q = PROBS * (1 - share)

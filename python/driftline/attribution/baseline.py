@@ -219,16 +219,13 @@ def analysis_doc(att: Attributions, agg: AggMethod) -> AnalysisDoc:
 def local_values_csv(att: Attributions) -> bytes:
     """Clarify's ``explanations_shap/out.csv``: the local SHAP values, one row per explained row,
     a column ``<feature>_<label>`` per label and feature (label by label, features in order)."""
-    names = [f"{f}_{label}" for label in att.labels for f in att.features]
-    seen: set[str] = set()
-    for n in names:
-        if n in seen:
-            raise InvalidInputError(f"the local SHAP values would have two columns named {n!r} (<feature>_<label>); "
-                                    "rename the feature or the label (predictor.label_headers)")
-        seen.add(n)
-    columns = [pl.Series(n, np.ascontiguousarray(att.values[:, i, k]), dtype=pl.Float64)
-               for (k, i), n in zip(((k, i) for k in range(len(att.labels)) for i in range(len(att.features))), names, strict=True)]
-    return pl.DataFrame(columns).write_csv().encode("utf-8")
+    columns = {f"{f}_{label}": att.values[:, i, k] for k, label in enumerate(att.labels) for i, f in enumerate(att.features)}
+    if len(columns) < len(att.labels) * len(att.features):
+        names = [f"{f}_{label}" for label in att.labels for f in att.features]
+        twice = next(n for n in names if names.count(n) > 1)
+        raise InvalidInputError(f"the local SHAP values would have two columns named {twice!r} (<feature>_<label>); "
+                                "rename the feature or the label (predictor.label_headers)")
+    return pl.DataFrame(columns, schema={n: pl.Float64 for n in columns}).write_csv().encode("utf-8")
 
 
 @dataclass

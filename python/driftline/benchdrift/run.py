@@ -342,21 +342,20 @@ def _run_cell(battery: list[BenchTest], external: list[ExternalTest], external_r
             # the other libraries' tests, one pair at a time, on the first external_reps pairs
             take = min(chunks[i], external_reps - external_done) if external else 0
             for r in range(take):
+                if kind == "numeric":
+                    pair: tuple[Any, ...] = (np.ascontiguousarray(current[0][r]), np.ascontiguousarray(current[1][r]), alpha)
+                else:
+                    pair = (np.asarray(current[0][r]), np.asarray(current[1][r]), names)
                 for e in external:
-                    def call(e: ExternalTest = e, r: int = r) -> bool:
-                        if kind == "numeric":
-                            assert e.numeric is not None
-                            return e.numeric(np.ascontiguousarray(current[0][r]), np.ascontiguousarray(current[1][r]), alpha)
-                        assert e.categorical is not None
-                        return e.categorical(np.asarray(current[0][r]), np.asarray(current[1][r]), names)
-
+                    decide = e.numeric if kind == "numeric" else e.categorical
+                    assert decide is not None
                     if (e.name, kind) not in warmed:
                         # the library's first call imports its modules and fills its caches (0.1 s for
                         # Evidently): made once per run, untimed, so it is not charged to one cell
-                        call()
+                        decide(*pair)
                         warmed.add((e.name, kind))
                     t0 = perf_counter()
-                    hit = call()
+                    hit = decide(*pair)
                     seconds[e.name] += perf_counter() - t0
                     rejections[e.name] += int(bool(hit))
             external_done += take
